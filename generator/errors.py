@@ -1,0 +1,61 @@
+"""The error hierarchy. Nothing here knows about click; the CLI maps these to exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong (or doubtful) in an input file, with where it is."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" {self.field}:" if self.field else ""
+        kind = " varning:" if self.warning else ""
+        return f"{where}:{kind}{field} {self.message}"
+
+
+class MallgenError(Exception):
+    """Base of every error a user can cause; the message is Swedish and says what to do."""
+
+    exit_code = 1
+
+
+class UsageError(MallgenError):
+    """The command was called the wrong way (exit 2)."""
+
+    exit_code = 2
+
+
+class InputError(MallgenError):
+    """A file could not be read or parsed (one message)."""
+
+
+class DataError(MallgenError):
+    """The data is wrong in one or more places; carries every problem (and unreadable file) at once."""
+
+    def __init__(self, problems: list[Problem], failures: list[str] | None = None) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line, p.field))
+        self.failures = failures or []
+        super().__init__("\n".join([*self.failures, *(str(p) for p in self.problems)]))
+
+
+class TemplateError(MallgenError):
+    """A template is broken: names the template file and line."""
+
+    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
+        self.path, self.line = str(path), line
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: mallfel: {message}")
+
+
+class OutputError(MallgenError):
+    """Output could not be written, or writing it would destroy someone's work."""

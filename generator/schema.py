@@ -1,0 +1,221 @@
+"""Cerberus schemas (YAML in schema/) and the translation of their errors into Swedish problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import cerberus
+import cerberus.errors as ce
+from organisationsnummer import organisationsnummer
+from personnummer import personnummer
+import yaml
+
+from .case import InvalidDate, Source
+from .errors import InputError, Problem
+from .resources import bundled
+
+BASE = "bas"
+DEFINITIONS = "definitioner"
+
+
+class Validator(cerberus.Validator):  # type: ignore[misc]
+    """Cerberus with Swedish identifiers and the `intern` marker."""
+
+    types_mapping = cerberus.Validator.types_mapping.copy()
+    types_mapping["date"] = cerberus.TypeDefinition("date", (dt.date,), (dt.datetime,))
+
+    def __init__(self, *args: Any, deviation_ids: set[str] | None = None, diarie_pattern: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deviation_ids = deviation_ids or set()
+        self.diarie_pattern = diarie_pattern
+
+    def _get_child_validator(self, *args: Any, **kwargs: Any) -> Any:
+        child = super()._get_child_validator(*args, **kwargs)
+        child.deviation_ids, child.diarie_pattern = self.deviation_ids, self.diarie_pattern
+        return child
+
+    def _validate_intern(self, intern: bool, field: str, value: Any) -> None:
+        """Marks a field that must never leave the team.
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+
+    def _check_with_orgnr(self, field: str, value: str) -> None:
+        if not re.fullmatch(r"(16)?\d{6}-?\d{4}", value):
+            self._error(field, "ogiltigt organisationsnummer (skriv som NNNNNN-NNNN)")
+        elif not organisationsnummer.valid(value):
+            self._error(field, "ogiltigt organisationsnummer (kontrollsiffran stämmer inte)")
+
+    def _check_with_personnummer(self, field: str, value: str) -> None:
+        if not re.fullmatch(r"(\d{2})?\d{6}[-+]?\d{4}", value):
+            self._error(field, "ogiltigt personnummer (skriv som ÅÅÅÅMMDD-NNNN)")
+        elif not personnummer.valid(value):
+            self._error(field, "ogiltigt personnummer eller samordningsnummer (kontrollsiffran eller datumet stämmer inte)")
+
+    def _check_with_hsaid(self, field: str, value: str) -> None:
+        match = re.fullmatch(r"SE(\d{10})-([A-Za-z0-9]{1,20})", value)
+        if not match:
+            self._error(field, "ogiltigt HSA-id (formen är SE<organisationsnummer>-<suffix>, t.ex. SE2321000123-1001)")
+        elif not organisationsnummer.valid(match.group(1)):
+            self._error(field, "ogiltigt HSA-id (organisationsnumret i det har fel kontrollsiffra)")
+
+    def _check_with_diarienummer(self, field: str, value: str) -> None:
+        if self.diarie_pattern and not re.fullmatch(self.diarie_pattern, value):
+            self._error(field, f"diarienumret följer inte organisationens mönster ({self.diarie_pattern})")
+
+    def _check_with_avvikelse_ref(self, field: str, value: str) -> None:
+        if value not in self.deviation_ids:
+            known = ", ".join(sorted(self.deviation_ids)) or "inga"
+            self._error(field, f"avvikelsen '{value}' finns inte under 'avvikelser' (kända: {known})")
+
+
+def section_key(document_id: str) -> str:
+    """The YAML key of a document's section: `kallelse-dialogmote` -> `kallelse_dialogmote`."""
+    return document_id.replace("-", "_")
+
+
+@lru_cache(maxsize=None)
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: schemat är inte giltig YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: schemat ska vara en mappning")
+    return data
+
+
+def schema_dirs(extra: Path | None = None) -> list[Path]:
+    """Schema folders, a user's own first (so a handbook owner can add a document's schema)."""
+    dirs = [extra] if extra and extra.is_dir() else []
+    return [*dirs, bundled("schema")]
+
+
+def find_schema(name: str, dirs: list[Path]) -> dict[str, Any] | None:
+    for folder in dirs:
+        path = folder / f"{name}.yaml"
+        if path.is_file():
+            return _load(path)
+    return None
+
+
+def case_schema(document_ids: list[str], required: set[str], dirs: list[Path]) -> dict[str, Any]:
+    """The base schema plus one optional (or, for `required`, mandatory) section per document."""
+    schema = dict(find_schema(BASE, dirs) or {})
+    for doc_id in document_ids:
+        section = find_schema(doc_id, dirs)
+        if section is not None:
+            schema[section_key(doc_id)] = {**section, "required": doc_id in required}
+    return schema
+
+
+def validate(source: Source, schema: dict[str, Any], dirs: list[Path], diarie_pattern: str | None = None) -> tuple[dict[str, Any], list[Problem]]:
+    """Validate case data; returns the normalised data and every problem found."""
+    registry = cerberus.schema_registry
+    for name, definition in (find_schema(DEFINITIONS, dirs) or {}).items():
+        registry.add(name, definition)
+    deviations = source.data.get("avvikelser") if isinstance(source.data, dict) else None
+    ids = {d["id"] for d in deviations or [] if isinstance(d, dict) and isinstance(d.get("id"), str)}
+    validator = Validator(schema, deviation_ids=ids, diarie_pattern=diarie_pattern)
+    validator.validate(source.data)
+    problems = [_translate(error, source, schema) for error in _leaves(validator._errors)]
+    normalized = validator.document if validator.document is not None else source.data
+    return normalized, sorted(set(problems))
+
+
+def _leaves(errors: list[ce.ValidationError]) -> list[ce.ValidationError]:
+    out = []
+    for error in errors:
+        if error.is_group_error:
+            out.extend(_leaves(error.child_errors))
+        else:
+            out.append(error)
+    return out
+
+
+_TYPE_NAMES = {
+    "string": "text",
+    "integer": "ett heltal",
+    "boolean": "true eller false",
+    "date": "ett datum (ÅÅÅÅ-MM-DD)",
+    "dict": "en grupp av fält (nyckel: värde)",
+    "list": "en lista (rader som börjar med '-')",
+}
+
+
+def _translate(error: ce.ValidationError, source: Source, schema: dict[str, Any]) -> Problem:
+    path = tuple(error.document_path)
+    code, value, constraint = error.code, error.value, error.constraint
+    if code == ce.REQUIRED_FIELD.code:
+        message = "fältet saknas men krävs"
+    elif code == ce.UNKNOWN_FIELD.code:
+        message = f"okänt fält '{path[-1]}'" + _suggest(path, schema)
+    elif code == ce.BAD_TYPE.code:
+        if constraint == "date" and isinstance(value, InvalidDate):
+            message = f"datumet {value} finns inte"
+        elif constraint == "date" and isinstance(value, str):
+            message = "ska vara ett datum skrivet ÅÅÅÅ-MM-DD utan citattecken"
+        else:
+            message = f"ska vara {_TYPE_NAMES.get(constraint, constraint)}"
+    elif code == ce.EMPTY_NOT_ALLOWED.code:
+        message = "får inte vara tomt"
+    elif code == ce.NOT_NULLABLE.code:
+        message = "saknar värde; fyll i det eller ta bort raden"
+    elif code == ce.UNALLOWED_VALUE.code:
+        allowed = ", ".join(str(a) for a in constraint)
+        close = difflib.get_close_matches(str(value), [str(a) for a in constraint], n=1)
+        hint = f" (menade du '{close[0]}'?)" if close else ""
+        message = f"'{value}' är inte tillåtet{hint}; välj bland: {allowed}"
+    elif code == ce.REGEX_MISMATCH.code:
+        message = f"'{value}' har fel form" + _regex_hint(path)
+    elif code == ce.MIN_LENGTH.code:
+        message = f"behöver minst {constraint} {'rad' if constraint == 1 else 'rader'}"
+    elif code == ce.MIN_VALUE.code:
+        message = f"får inte vara mindre än {constraint}"
+    elif code == ce.CUSTOM.code:
+        message = str(error.info[0]) if error.info else "ogiltigt värde"
+    else:  # a rule we have no Swedish text for yet: still say where, and what Cerberus said
+        message = f"ogiltigt värde ({ce.BasicErrorHandler.messages.get(code, code)})".format(constraint=constraint, value=value)
+    return source.problem(path, message)
+
+
+_REGEX_HINTS = {
+    "id": " (bokstäver, siffror, bindestreck, punkt och understreck, högst 64 tecken)",
+    "postnummer": " (skriv som NNN NN)",
+    "epost": " (skriv som namn@exempel.se)",
+    "telefon": " (bara siffror, mellanslag, bindestreck och +)",
+    "start": " (skriv klockslag som TT:MM)",
+    "slut": " (skriv klockslag som TT:MM)",
+    "paragraf": " (skriv som § 123)",
+    "svar_till": " (skriv som namn@exempel.se)",
+}
+
+
+def _regex_hint(path: tuple[Any, ...]) -> str:
+    return _REGEX_HINTS.get(str(path[-1]), "") if path else ""
+
+
+def _suggest(path: tuple[Any, ...], schema: dict[str, Any]) -> str:
+    """Nearest valid key at the same level, so a typo tells the user what was meant."""
+    level: Any = schema
+    for part in path[:-1]:
+        if isinstance(part, int):
+            level = level.get("schema", {}) if isinstance(level, dict) else {}
+            continue
+        rule = level.get(part, {}) if isinstance(level, dict) else {}
+        level = rule.get("schema", {}) if isinstance(rule, dict) else {}
+        if isinstance(level, str):  # a registry reference
+            level = cerberus.schema_registry.get(level) or {}
+        if isinstance(level, dict) and level.get("type") == "dict":  # list item rule
+            level = level.get("schema", {})
+    keys = list(level) if isinstance(level, dict) else []
+    close = difflib.get_close_matches(str(path[-1]), keys, n=1, cutoff=0.6)
+    if close:
+        return f"; menade du '{close[0]}'?"
+    return f"; tillåtna fält här: {', '.join(keys)}" if keys and len(keys) <= 12 else ""
