@@ -1,0 +1,254 @@
+"""Markdown (markdown-it-py tokens) into Word paragraphs, runs, lists, tables and links.
+
+The target is any python-docx block container (a document body or a docxtpl subdocument);
+styles come from base.docx: Heading 1-3, List Bullet/Number (2), Table Grid, Hyperlink and one
+paragraph style per `::: container` (Mottagare, Signatur, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from docx.text.paragraph import Paragraph
+from markdown_it.token import Token
+
+from .render import markdown_parser
+
+CONTAINER_STYLES = {
+    "mottagare": "Mottagare",
+    "avsandare": "Avsändare",
+    "signatur": "Signatur",
+    "beslut": "Beslut",
+    "sekretess": "Sekretess",
+    "exempel": "Exempel",
+}
+
+
+class _Converter:
+    def __init__(self, target: Any, document: DocxDocument) -> None:
+        self.target = target
+        self.document = document
+        self.part = document.part
+        self.lists: list[tuple[str, int | None]] = []  # (kind, numId for ordered lists)
+        self.container: str | None = None
+        self.after_table = False  # the paragraph after a table gets air above it, not an empty paragraph
+
+    # --- block level -------------------------------------------------------------------------
+
+    def convert(self, tokens: Sequence[Token]) -> None:
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            kind = token.type
+            if kind == "heading_open":
+                level = int(token.tag[1])
+                paragraph = self.target.add_paragraph(style=f"Heading {min(level, 4)}")
+                self.after_table = False
+                self.inline(paragraph, tokens[i + 1].children or [])
+                i += 3
+                continue
+            if kind == "paragraph_open":
+                paragraph = self.target.add_paragraph(style=self._paragraph_style())
+                if self.after_table:
+                    paragraph.paragraph_format.space_before = Pt(10)
+                    self.after_table = False
+                self.inline(paragraph, tokens[i + 1].children or [])
+                i += 3
+                continue
+            if kind in ("bullet_list_open", "ordered_list_open"):
+                ordered = kind == "ordered_list_open"
+                start = int(token.attrGet("start") or 1) if ordered else 1
+                self.lists.append(("number" if ordered else "bullet", self._new_numbering(start) if ordered else None))
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                self.lists.pop()
+            elif kind == "table_open":
+                end = self._find_close(tokens, i, "table_close")
+                self.table(tokens[i:end + 1])
+                self.after_table = True
+                i = end + 1
+                continue
+            elif kind.startswith("container_") and kind.endswith("_open"):
+                self.container = kind[len("container_"):-len("_open")]
+            elif kind.startswith("container_") and kind.endswith("_close"):
+                self.container = None
+            elif kind in ("fence", "code_block"):
+                for line in token.content.rstrip("\n").split("\n"):
+                    paragraph = self.target.add_paragraph(style="Kod")
+                    paragraph.add_run(line)
+            elif kind == "hr":
+                self._horizontal_rule()
+            elif kind == "blockquote_open":
+                self.container = self.container or "citat"
+            elif kind == "blockquote_close":
+                self.container = None if self.container == "citat" else self.container
+            i += 1
+
+    def _paragraph_style(self) -> str:
+        if self.lists:
+            kind, _ = self.lists[-1]
+            depth = len(self.lists)
+            base = "List Number" if kind == "number" else "List Bullet"
+            return base if depth == 1 else f"{base} {min(depth, 3)}"
+        if self.container == "citat":
+            return "Quote"
+        if self.container in CONTAINER_STYLES:
+            return CONTAINER_STYLES[self.container]
+        return "Normal"
+
+    def _find_close(self, tokens: Sequence[Token], start: int, close: str) -> int:
+        for j in range(start, len(tokens)):
+            if tokens[j].type == close:
+                return j
+        return len(tokens) - 1
+
+    # --- lists: each ordered list restarts at its own start number -----------------------------
+
+    def _new_numbering(self, start: int) -> int | None:
+        numbering = self.document.part.numbering_part.element
+        style = self.document.styles["List Number"]
+        num_pr = style.element.pPr.numPr if style.element.pPr is not None else None
+        if num_pr is None or num_pr.numId is None:
+            return None
+        base_num = numbering.num_having_numId(num_pr.numId.val)
+        num = numbering.add_num(base_num.abstractNumId.val)
+        override = num.add_lvlOverride(ilvl=0)
+        override.add_startOverride(start)
+        return int(num.numId)
+
+    def _apply_numbering(self, paragraph: Paragraph) -> None:
+        if self.lists and self.lists[-1][0] == "number" and self.lists[-1][1] is not None and len(self.lists) == 1:
+            p_pr = paragraph._p.get_or_add_pPr()
+            num_pr = p_pr.get_or_add_numPr()
+            num_pr.get_or_add_ilvl().val = 0
+            num_pr.get_or_add_numId().val = self.lists[-1][1]
+
+    # --- tables ----------------------------------------------------------------------------------
+
+    def table(self, tokens: Sequence[Token]) -> None:
+        rows: list[list[tuple[list[Token], str | None]]] = []
+        header_rows = 0
+        in_head = False
+        for j, token in enumerate(tokens):
+            if token.type == "thead_open":
+                in_head = True
+            elif token.type == "thead_close":
+                in_head = False
+            elif token.type == "tr_open":
+                rows.append([])
+                header_rows += 1 if in_head else 0
+            elif token.type in ("th_open", "td_open"):
+                style = token.attrGet("style") or ""
+                align = style.split(":", 1)[1] if "text-align" in str(style) else None
+                rows[-1].append((tokens[j + 1].children or [], str(align) if align else None))
+        if not rows:
+            return
+        columns = max(len(r) for r in rows)
+        table = self.target.add_table(rows=len(rows), cols=columns)
+        table.style = self.document.styles["Tabell"]
+        for r, row in enumerate(rows):
+            for c, (children, align) in enumerate(row):
+                cell = table.cell(r, c)
+                paragraph = cell.paragraphs[0]
+                paragraph.style = self.document.styles["Tabellrubrik" if r < header_rows else "Tabelltext"]
+                if align in ("right", "center"):
+                    paragraph.alignment = 2 if align == "right" else 1
+                self.inline(paragraph, children)
+            if r < header_rows:
+                tr_pr = table.rows[r]._tr.get_or_add_trPr()
+                header = OxmlElement("w:tblHeader")
+                tr_pr.append(header)
+                cant_split = OxmlElement("w:cantSplit")
+                tr_pr.append(cant_split)
+
+    def _horizontal_rule(self) -> None:
+        paragraph = self.target.add_paragraph(style="Normal")
+        p_pr = paragraph._p.get_or_add_pPr()
+        border = OxmlElement("w:pBdr")
+        bottom = OxmlElement("w:bottom")
+        for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "999999")):
+            bottom.set(qn(key), value)
+        border.append(bottom)
+        p_pr.append(border)
+
+    # --- inline ----------------------------------------------------------------------------------
+
+    def inline(self, paragraph: Paragraph, children: Sequence[Token]) -> None:
+        self._apply_numbering(paragraph)
+        bold = italic = strike = False
+        link: Any = None
+        for token in children:
+            kind = token.type
+            if kind == "strong_open":
+                bold = True
+            elif kind == "strong_close":
+                bold = False
+            elif kind == "em_open":
+                italic = True
+            elif kind == "em_close":
+                italic = False
+            elif kind == "s_open":
+                strike = True
+            elif kind == "s_close":
+                strike = False
+            elif kind == "link_open":
+                link = self._hyperlink(paragraph, str(token.attrGet("href") or ""))
+            elif kind == "link_close":
+                link = None
+            elif kind in ("text", "code_inline", "softbreak", "hardbreak", "image"):
+                text = token.content if kind != "softbreak" else " "
+                if kind == "hardbreak":
+                    run = paragraph.add_run()
+                    run.add_break(WD_BREAK.LINE)
+                    continue
+                if kind == "image":  # images only via the layout; show the alt text
+                    text = token.content or ""
+                if link is not None:
+                    self._link_run(link, text, bold, italic)
+                    continue
+                run = paragraph.add_run(text)
+                run.bold = bold or None
+                run.italic = italic or None
+                if strike:
+                    run.font.strike = True
+                if kind == "code_inline":
+                    run.style = self.document.styles["Kodtext"]
+
+    def _hyperlink(self, paragraph: Paragraph, url: str) -> Any:
+        if url.startswith("#"):
+            element = OxmlElement("w:hyperlink")
+            element.set(qn("w:anchor"), url[1:])
+        else:
+            rel_id = self.part.relate_to(url, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink", is_external=True)
+            element = OxmlElement("w:hyperlink")
+            element.set(qn("r:id"), rel_id)
+        paragraph._p.append(element)
+        return element
+
+    def _link_run(self, link: Any, text: str, bold: bool, italic: bool) -> None:
+        run = OxmlElement("w:r")
+        r_pr = OxmlElement("w:rPr")
+        style = OxmlElement("w:rStyle")
+        style.set(qn("w:val"), self.document.styles["Hyperlink"].style_id)
+        r_pr.append(style)
+        if bold:
+            r_pr.append(OxmlElement("w:b"))
+        if italic:
+            r_pr.append(OxmlElement("w:i"))
+        run.append(r_pr)
+        t = OxmlElement("w:t")
+        t.text = text
+        t.set(qn("xml:space"), "preserve")
+        run.append(t)
+        link.append(run)
+
+
+def add_markdown(target: Any, document: DocxDocument, markdown: str) -> None:
+    """Append Markdown to a python-docx container (document, cell or docxtpl subdoc)."""
+    _Converter(target, document).convert(markdown_parser().parse(markdown))
+

@@ -1,0 +1,194 @@
+"""Build mallar/_layout/base.docx: the Word letterhead every DOCX is rendered into.
+
+The file is committed so a handbook owner can open and adjust it in Word; this script is how it
+was made and how to remake it after changing the house style here. Run from the repo root:
+
+    python scripts/make_base_docx.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+FONT = "Arial"  # LibreOffice substitutes the metric-compatible Liberation Sans
+ACCENT = RGBColor(0x1D, 0x4F, 0x73)  # 8.9:1 on white
+TEXT_WIDTH = Cm(16)
+OUT = Path(__file__).resolve().parent.parent / "mallar" / "_layout" / "base.docx"
+
+
+def _font(style, size: float, bold: bool = False, color: RGBColor | None = None, italic: bool = False) -> None:
+    style.font.name = FONT
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    style.font.italic = italic
+    if color is not None:
+        style.font.color.rgb = color
+
+
+def _spacing(style, before: float, after: float, keep_next: bool = False) -> None:
+    fmt = style.paragraph_format
+    fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+    fmt.keep_with_next = keep_next
+
+
+def _swedish(document) -> None:
+    """Document language sv-SE for spelling, hyphenation and screen readers."""
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    r_pr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        r_pr.append(lang)
+    for key in ("w:val", "w:eastAsia", "w:bidi"):
+        lang.set(qn(key), "sv-SE")
+    fonts = r_pr.find(qn("w:rFonts"))
+    for key in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(key), FONT)
+    for key in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(key), None)
+    settings = document.settings.element
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is None:
+        theme_lang = OxmlElement("w:themeFontLang")
+        settings.append(theme_lang)
+    theme_lang.set(qn("w:val"), "sv-SE")
+
+
+def _paragraph_style(document, name: str, size: float = 11, **kwargs) -> object:
+    styles = document.styles
+    style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = styles["Normal"]
+    _font(style, size, **{k: v for k, v in kwargs.items() if k in ("bold", "color", "italic")})
+    _spacing(style, kwargs.get("before", 0), kwargs.get("after", 6), kwargs.get("keep_next", False))
+    return style
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A complex field (PAGE, NUMPAGES) that Word and LibreOffice both update."""
+    def char(kind: str):
+        run = OxmlElement("w:r")
+        fld = OxmlElement("w:fldChar")
+        fld.set(qn("w:fldCharType"), kind)
+        run.append(fld)
+        return run
+
+    paragraph._p.append(char("begin"))
+    run = OxmlElement("w:r")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run.append(instr)
+    paragraph._p.append(run)
+    paragraph._p.append(char("separate"))
+    value = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    value.append(text)
+    paragraph._p.append(value)
+    paragraph._p.append(char("end"))
+
+
+def _tabbed(container, left: str, right: str, style: str, bold_left: bool = False) -> object:
+    paragraph = container.add_paragraph(style=style)
+    paragraph.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+    run = paragraph.add_run(left)
+    run.bold = bold_left or None
+    paragraph.add_run("\t" + right)
+    return paragraph
+
+
+def build() -> Path:
+    document = Document()
+    _swedish(document)
+    styles = document.styles
+    _font(styles["Normal"], 11)
+    _spacing(styles["Normal"], 0, 6)
+    styles["Normal"].paragraph_format.line_spacing = 1.15
+    for level, size in ((1, 18), (2, 14), (3, 12), (4, 11)):
+        style = styles[f"Heading {level}"]
+        _font(style, size, bold=True, color=ACCENT)
+        _spacing(style, 18 if level == 1 else 12, 6, keep_next=True)
+    _font(styles["Title"], 20, bold=True, color=ACCENT)
+    for name in ("List Bullet", "List Bullet 2", "List Bullet 3", "List Number", "List Number 2", "List Number 3"):
+        _spacing(styles[name], 0, 3)
+    _font(styles["Quote"], 11, italic=True)
+    for name in ("Header", "Footer"):
+        _font(styles[name], 9)
+        styles[name].paragraph_format.tab_stops.clear_all()  # the default centre tab breaks the layout
+        for stop in styles[name].element.pPr.findall(qn("w:tabs")):
+            styles[name].element.pPr.remove(stop)
+    recipient = _paragraph_style(document, "Mottagare", after=18)
+    recipient.paragraph_format.left_indent = Cm(8.5)
+    _paragraph_style(document, "Avsändare", size=10, before=12, after=0)
+    _paragraph_style(document, "Signatur", before=24, after=0)
+    _paragraph_style(document, "Beslut", after=3)
+    _paragraph_style(document, "Sekretess", size=10, bold=True, after=6)
+    _paragraph_style(document, "Exempel", size=9, italic=True, color=RGBColor(0x59, 0x59, 0x59))
+    _paragraph_style(document, "Kod", size=9, after=0)
+    _paragraph_style(document, "Tabellrubrik", size=10, bold=True, after=0)
+    _paragraph_style(document, "Tabelltext", size=10, after=0)
+    styles["Kod"].font.name = "Courier New"
+    code = styles.add_style("Kodtext", WD_STYLE_TYPE.CHARACTER)
+    code.font.name = "Courier New"
+    link = styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
+    link.font.color.rgb = RGBColor(0x0B, 0x5C, 0xAD)
+    link.font.underline = True
+    table = styles.add_style("Tabell", WD_STYLE_TYPE.TABLE)
+    table.base_style = styles["Table Grid"]
+    table.paragraph_format.space_after = Pt(0)
+
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.5)
+    section.top_margin, section.bottom_margin = Cm(3.2), Cm(2.5)
+    section.header_distance = section.footer_distance = Cm(1.2)
+    section.start_type = WD_SECTION.NEW_PAGE
+
+    header = section.header
+    header.is_linked_to_previous = False
+    first = header.paragraphs[0]
+    first.style = styles["Header"]
+    first.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+    first.add_run("{{ org.region }}").bold = True
+    first.add_run("\tDiarienummer {{ meta.diarienummer }}")
+    _tabbed(header, "{{ org.forvaltning }}", "Datum {{ meta.date | iso }}", "Header")
+    _tabbed(header, "{{ org.avdelning }}", "{% if org.fiktiv %}EXEMPEL – fiktiv region{% endif %}", "Header")
+
+    footer = section.footer
+    line = footer.paragraphs[0]
+    line.style = styles["Footer"]
+    line.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+    line.add_run("{{ org.postadress }} · Tel {{ org.telefon }} · {{ org.webbplats }}\tSida ")
+    _field(line, "PAGE")
+    line.add_run(" (")
+    _field(line, "NUMPAGES")
+    line.add_run(")")
+
+    body = document.paragraphs[0] if document.paragraphs else document.add_paragraph()
+    body.text = "{{p body }}"
+    document.core_properties.language = "sv-SE"
+    document.core_properties.author = ""
+    document.core_properties.title = ""
+    document.core_properties.comments = ""
+    document.core_properties.last_modified_by = ""
+    document.core_properties.revision = 1
+    package_rels = document.part.package.rels
+    for rel_id, rel in list(package_rels.items()):
+        if rel.reltype.endswith("/thumbnail"):  # python-docx's preview picture of another document
+            del package_rels[rel_id]
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(OUT))
+    return OUT
+
+
+if __name__ == "__main__":
+    print(build())
