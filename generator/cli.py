@@ -33,7 +33,7 @@ def _handle(command: Callable[..., Any]) -> Callable[..., Any]:
                 click.echo(failure, err=True)
             _report(exc.problems)
             errors = sum(1 for p in exc.problems if not p.warning) + len(exc.failures)
-            click.echo(f"{errors} {'fel' if errors == 1 else 'fel'} hittades; inget skrevs.", err=True)
+            click.echo(f"{errors} fel hittades. Rätta {'det' if errors == 1 else 'dem'} och kör kommandot igen.", err=True)
             sys.exit(exc.exit_code)
         except MallgenError as exc:
             click.echo(f"Fel: {exc}", err=True)

@@ -196,8 +196,17 @@ def final_report(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> 
 RULES: list[Rule] = [contract, deviations, escalation, call_in, correction, control_plan, assignment, handover, final_report]
 
 
-def check(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> list[Problem]:
-    return [problem for rule in RULES for problem in rule(data, src, profile)]
+def check(data: dict[str, Any], src: Source, profile: dict[str, Any], malformed: bool = False) -> list[Problem]:
+    """Every rule's problems. With `malformed` (the schema already found errors) a rule that trips
+    over a wrongly typed value is skipped: that value has its own schema error already."""
+    problems: list[Problem] = []
+    for rule in RULES:
+        try:
+            problems.extend(rule(data, src, profile))
+        except (AttributeError, TypeError, KeyError, ValueError):
+            if not malformed:
+                raise
+    return problems
 
 
 def refused_personnummer(data: dict[str, Any], src: Source, keys: list[str]) -> list[Problem]:
