@@ -185,6 +185,10 @@ def build() -> Path:
     for rel_id, rel in list(package_rels.items()):
         if rel.reltype.endswith("/thumbnail"):  # python-docx's preview picture of another document
             del package_rels[rel_id]
+    for rel_id, rel in list(document.part.rels.items()):
+        # Word 2010's copy of the styles, still in English (en-US): Word 2013+ and LibreOffice use styles.xml.
+        if rel.reltype.endswith("/stylesWithEffects"):
+            del document.part.rels[rel_id]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(OUT))
     return OUT

@@ -1,0 +1,278 @@
+"""Archival and accessibility finishing of WeasyPrint's PDF, before its bytes are written.
+
+WeasyPrint makes the PDF/A file and its tag tree; what it leaves to us:
+
+- provenance in XMP (template id and version, data hash, case) with the PDF/A extension schema
+  that PDF/A-1 and PDF/A-2 require for any property outside the predefined schemas;
+- the running letterhead and footer (CSS margin boxes) are drawn as tagged content that no
+  structure element owns: here they become pagination artifacts, as PDF/UA asks;
+- table header cells get an explicit /Scope; images without alternative text (decorative,
+  `![](bild.png)`) become artifacts instead of Figures a screen reader cannot describe; the
+  paragraphs of a loose list item go into an LBody;
+- images are never interpolated, and opaque SVG pattern tiles lose the transparency group
+  WeasyPrint wraps them in: PDF/A forbids both (PDF/A-1 any transparency group).
+
+Everything works on pydyf objects through WeasyPrint's `finisher` hook, so the bytes stay
+reproducible and no second PDF library is needed at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
+
+import pydyf
+from weasyprint.document import DocumentMetadata
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+DC = "http://purl.org/dc/elements/1.1/"
+MALLGEN = "urn:mallgen:xmp:1.0/"  # the namespace of mallgen's own XMP properties
+EXTENSION = "http://www.aiim.org/pdfa/ns/extension/"
+SCHEMA = "http://www.aiim.org/pdfa/ns/schema#"
+PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
+for _prefix, _uri in (("mallgen", MALLGEN), ("pdfaExtension", EXTENSION), ("pdfaSchema", SCHEMA), ("pdfaProperty", PROPERTY)):
+    register_namespace(_prefix, _uri)
+
+# name -> description, in the order they are written
+PROVENANCE = {
+    "template": "Mallens id i mallgen",
+    "templateVersion": "Mallens version",
+    "dataHash": "SHA-256 av ärendets och organisationsprofilens uppgifter",
+    "case": "Ärendets id",
+}
+
+
+class ArchivalMetadata(DocumentMetadata):  # type: ignore[misc]
+    """WeasyPrint's metadata plus dc:language and mallgen's provenance in the same rdf:RDF."""
+
+    def __init__(self, provenance: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.provenance = provenance
+
+    def generate_rdf_metadata(self, variant: str, version: int, conformance: str) -> bytes:
+        rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))
+        if self.lang:
+            language = SubElement(_description(rdf), f"{{{DC}}}language")
+            SubElement(SubElement(language, f"{{{RDF}}}Bag"), f"{{{RDF}}}li").text = self.lang
+        own = _description(rdf)
+        for name in PROVENANCE:
+            SubElement(own, f"{{{MALLGEN}}}{name}").text = self.provenance[name]
+        _extension_schema(_description(rdf))
+        data: bytes = tostring(rdf, encoding="utf-8")
+        return data
+
+
+def _description(rdf: Element) -> Element:
+    element = SubElement(rdf, f"{{{RDF}}}Description")
+    element.set(f"{{{RDF}}}about", "")
+    return element
+
+
+def _resource(parent: Element) -> Element:
+    item = SubElement(parent, f"{{{RDF}}}li")
+    item.set(f"{{{RDF}}}parseType", "Resource")
+    return item
+
+
+def _extension_schema(description: Element) -> None:
+    """Describe the mallgen namespace (ISO 19005-1 6.7.8, ISO 19005-2 6.6.2.3.1)."""
+    bag = SubElement(SubElement(description, f"{{{EXTENSION}}}schemas"), f"{{{RDF}}}Bag")
+    schema = _resource(bag)
+    SubElement(schema, f"{{{SCHEMA}}}schema").text = "mallgen – dokumentets ursprung"
+    SubElement(schema, f"{{{SCHEMA}}}namespaceURI").text = MALLGEN
+    SubElement(schema, f"{{{SCHEMA}}}prefix").text = "mallgen"
+    seq = SubElement(SubElement(schema, f"{{{SCHEMA}}}property"), f"{{{RDF}}}Seq")
+    for name, text in PROVENANCE.items():
+        item = _resource(seq)
+        SubElement(item, f"{{{PROPERTY}}}name").text = name
+        SubElement(item, f"{{{PROPERTY}}}valueType").text = "Text"
+        SubElement(item, f"{{{PROPERTY}}}category").text = "external"
+        SubElement(item, f"{{{PROPERTY}}}description").text = text
+
+
+# --- the tag tree ---------------------------------------------------------------------------------
+
+PAGINATION = {"Type": "/Pagination"}
+DECORATION = {"Type": "/Layout"}
+
+
+def finish_pdf(document: Any, pdf: pydyf.PDF) -> None:
+    """WeasyPrint finisher: what PDF/A and PDF/UA ask beyond what WeasyPrint writes."""
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Stream):
+            continue
+        # PDF/A forbids image interpolation (ISO 19005-1 6.2.4, 19005-2 6.2.8); CSS `image-rendering: auto` asks for it.
+        if obj.extra.get("Subtype") == "/Image" and "Interpolate" in obj.extra:
+            obj.extra["Interpolate"] = "false"
+        # WeasyPrint wraps every SVG pattern tile (a chart's hatching) in a transparency group. Where nothing in it
+        # is transparent the group changes nothing on the page, and PDF/A-1 forbids it: a plain form XObject remains.
+        group = obj.extra.get("Group")
+        transparency = isinstance(group, dict) and group.get("S") == "/Transparency"
+        if obj.extra.get("Subtype") == "/Form" and transparency and _opaque(pdf, obj):
+            del obj.extra["Group"]
+    finish_tags(pdf)
+
+
+def _opaque(pdf: pydyf.PDF, form: pydyf.Stream) -> bool:
+    """No soft mask and no alpha below 1 in a form XObject's own graphics states."""
+    resources = _resolve(pdf, form.extra.get("Resources")) or {}
+    states = _resolve(pdf, resources.get("ExtGState")) or {}
+    for value in states.values():
+        state = _resolve(pdf, value)
+        if not isinstance(state, dict):
+            return False
+        if state.get("SMask", "/None") != "/None" or any(float(state.get(k, 1)) != 1 for k in ("CA", "ca")):
+            return False
+    return True
+
+
+def _resolve(pdf: pydyf.PDF, value: Any) -> Any:
+    return pdf.objects[_number(value)] if isinstance(value, bytes | bytearray) else value
+
+
+def finish_tags(pdf: pydyf.PDF) -> None:
+    """Artifacts for margin boxes and decorative images, /Scope on header cells."""
+    root_ref = pdf.catalog.get("StructTreeRoot")
+    if root_ref is None:
+        return
+    tree = _Tree(pdf)
+    root = tree.get(root_ref)
+    artifacts: dict[tuple[int, int], dict[str, str]] = {}
+
+    # 1. Marked content that no reachable structure element owns: WeasyPrint's margin boxes
+    #    (running letterhead, footer, page numbers).
+    reachable = set(tree.walk(root))
+    parent_tree = tree.get(root["ParentTree"])
+    nums = parent_tree["Nums"]
+    for page in range(len(pdf.page_references)):
+        owners = nums[2 * page + 1]
+        for mcid, owner in enumerate(owners):
+            if owner != "null" and _number(owner) not in reachable:
+                artifacts[(page, mcid)] = PAGINATION
+                tree.get(owner).clear()  # keep object numbers stable; an empty dictionary owns nothing
+
+    # 2. Figures without alternative text are decoration.
+    for number in sorted(reachable):
+        element = tree.objects[number]
+        if not isinstance(element, pydyf.Dictionary) or element.get("S") != "/Figure" or element.get("Alt"):
+            continue
+        for page, mcid in tree.marked_content(element):
+            artifacts[(page, mcid)] = DECORATION
+        parent = tree.get(element["P"])
+        parent["K"] = pydyf.Array([kid for kid in parent["K"] if kid != element.reference])
+        element.clear()
+
+    # 3. Header cells: column headers in THead, explicit for readers that ignore /Headers.
+    for number in sorted(reachable):
+        element = tree.objects[number]
+        if isinstance(element, dict) and element.get("S") == "/TH":
+            section = tree.get(tree.get(element["P"])["P"])
+            element.setdefault("A", pydyf.Dictionary({"O": "/Table"}))["Scope"] = "/Column" if section.get("S") == "/THead" else "/Row"
+
+    # 4. List items hold a label and a body only (ISO 32000-1 14.8.4.3.3): the paragraphs of a loose
+    #    Markdown list item (`<li><p>…</p></li>`) go into an LBody.
+    for number in sorted(reachable):
+        element = tree.objects[number]
+        if isinstance(element, pydyf.Dictionary) and element.get("S") == "/LI":
+            _wrap_list_body(pdf, tree, element, nums)
+
+    for (page, mcid), _kind in artifacts.items():
+        nums[2 * page + 1][mcid] = "null"
+    for page, (stream, resources) in enumerate(tree.page_streams()):
+        for content in tree.content_streams(stream, resources):
+            _mark_artifacts(content, {mcid: kind for (p, mcid), kind in artifacts.items() if p == page})
+
+
+def _wrap_list_body(pdf: pydyf.PDF, tree: _Tree, item: pydyf.Dictionary, nums: Any) -> None:
+    kids: list[Any] = []
+    body: pydyf.Dictionary | None = None
+    for kid in item["K"]:
+        kind = tree.get(kid).get("S") if isinstance(kid, bytes | bytearray) else None
+        if kind in ("/Lbl", "/LBody"):
+            kids.append(kid)
+            body = None
+            continue
+        if body is None:
+            body = pydyf.Dictionary({"Type": "/StructElem", "S": "/LBody", "K": pydyf.Array(), "P": item.reference})
+            if "Pg" in item:
+                body["Pg"] = item["Pg"]
+            pdf.add_object(body)
+            kids.append(body.reference)
+        body["K"].append(kid)
+        if isinstance(kid, int):  # marked content directly in the item: now owned by the body
+            nums[2 * pdf.page_references.index(item["Pg"]) + 1][kid] = body.reference
+        elif isinstance(kid, bytes | bytearray):
+            target = tree.get(kid)
+            if isinstance(target, dict) and "P" in target:
+                target["P"] = body.reference
+    item["K"] = pydyf.Array(kids)
+
+
+def _mark_artifacts(stream: pydyf.Stream, kinds: dict[int, dict[str, str]]) -> None:
+    """Turn `/Tag <</MCID n>> BDC` into `/Artifact <</Type /Pagination>> BDC` for the given MCIDs."""
+    items = stream.stream
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("MCID") in kinds and i > 0:
+            items[i - 1] = "/Artifact"
+            items[i] = pydyf.Dictionary(kinds[item["MCID"]])
+
+
+def _number(reference: Any) -> int:
+    return int(bytes(reference).split()[0]) if isinstance(reference, bytes | bytearray) else int(str(reference).split()[0])
+
+
+class _Tree:
+    """Lookups in the not yet written pydyf PDF: references are `b"12 0 R"`."""
+
+    def __init__(self, pdf: pydyf.PDF) -> None:
+        self.pdf = pdf
+        self.objects = pdf.objects
+
+    def get(self, reference: Any) -> Any:
+        return self.objects[_number(reference)]
+
+    def walk(self, element: Any) -> Iterator[int]:
+        """Object numbers of every structure element below `element` (StructTreeRoot or StructElem)."""
+        kids = element.get("K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if isinstance(kid, bytes | bytearray) and kid.endswith(b"R"):
+                target = self.get(kid)
+                if isinstance(target, dict) and target.get("Type") == "/StructElem":
+                    yield _number(kid)
+                    yield from self.walk(target)
+
+    def marked_content(self, element: Any) -> Iterator[tuple[int, int]]:
+        """(page index, MCID) of every marked-content sequence in an element's subtree."""
+        page = self.pdf.page_references.index(element["Pg"]) if "Pg" in element else None
+        kids = element.get("K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if isinstance(kid, int) and page is not None:
+                yield page, kid
+            elif isinstance(kid, bytes | bytearray) and kid.endswith(b"R"):
+                target = self.get(kid)
+                if isinstance(target, dict) and target.get("Type") == "/StructElem":
+                    yield from self.marked_content(target)
+
+    def page_streams(self) -> Iterator[tuple[pydyf.Stream, Any]]:
+        """Each page's content stream with its resources dictionary."""
+        for reference in self.pdf.page_references:
+            page = self.get(reference)
+            yield self.get(page["Contents"]), self._resolve(page.get("Resources"))
+
+    def _resolve(self, value: Any) -> Any:
+        return self.get(value) if isinstance(value, bytes | bytearray) else value
+
+    def content_streams(self, stream: pydyf.Stream, resources: Any, seen: frozenset[int] = frozenset()) -> Iterator[pydyf.Stream]:
+        """A content stream and every form XObject it draws, recursively."""
+        yield stream
+        x_objects = self._resolve(resources.get("XObject")) if isinstance(resources, dict) else None
+        for item in stream.stream:
+            if not (x_objects and isinstance(item, bytes) and item.endswith(b" Do")):
+                continue
+            reference = x_objects.get(item[1:-3].decode())
+            if isinstance(reference, bytes) and _number(reference) not in seen:
+                target = self.get(reference)
+                if isinstance(target, pydyf.Stream) and target.extra.get("Subtype") == "/Form":
+                    inner = self._resolve(target.extra.get("Resources"))
+                    yield from self.content_streams(target, inner, seen | {_number(reference)})
