@@ -41,7 +41,21 @@ def load_profile(path: Path) -> tuple[dict[str, Any], list[Problem]]:
             example = profile.get("diarienummer_exempel")
             if isinstance(example, str) and not re.fullmatch(pattern, example):
                 problems.append(source.problem(("diarienummer_exempel",), "exemplet följer inte diarienummer_monster"))
+    colour = profile.get("farg")
+    if isinstance(colour, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", colour) and contrast_on_white(colour) < 4.5:
+        problems.append(source.problem(("farg",), f"färgen {colour} har för låg kontrast mot vitt ({contrast_on_white(colour):.1f}:1, minst 4.5:1 krävs för tillgänglighet); välj en mörkare färg"))
     return profile, problems
+
+
+def contrast_on_white(colour: str) -> float:
+    """WCAG 2.1 contrast ratio of `#rrggbb` text on a white page."""
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return 1.05 / (luminance + 0.05)
 
 
 def board(profile: dict[str, Any], board_id: str) -> dict[str, Any] | None:
