@@ -180,5 +180,57 @@ def new_command(typ: str, out_file: Path | None) -> None:
     click.echo(f"Skrev {out_file}. Fyll i uppgifterna och kontrollera med: mallgen validate {out_file}")
 
 
+@main.command("report", context_settings=CONTEXT)
+@click.option("--year", "--ar", "year", type=int, required=True, metavar="ÅÅÅÅ", help="Året som rapporten gäller.")
+@click.argument("inputs", metavar="INDATA...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-f", "--format", "formats", metavar="FORMAT", help="Kommaseparerat: pdf,docx,html,md (standard: alla). Siffrorna skrivs alltid som CSV och XLSX.")
+@click.option("-o", "--ut", "out_dir", type=click.Path(path_type=Path), default=Path("output"), show_default=True, help="Mapp för rapporten.")
+@_templates
+@_organisation
+@click.option("--kontrollera", "check_only", is_flag=True, help="Kontrollera bara indata och siffror; skriv inga filer.")
+@click.option("--force", is_flag=True, help="Skriv över dokument som redigerats för hand (de sparas först som daterad kopia).")
+@_handle
+def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out_dir: Path, templates: Path | None, organisation: Path | None, check_only: bool, force: bool) -> None:
+    """Sammanställ den samlade återrapporteringen till uppdragsgivare för ett år.
+
+    INDATA är ärendefiler (löpande och fördjupade), teamunderlag (ett per team och
+    avtalsområde), en rapportfil, avtalsregister och nyckeltal (CSV eller XLSX), eller
+    mappar med sådana filer. Antal uppföljda avtal, åtgärder och handlingsplaner räknas
+    fram ur ärendefilerna; en siffra i ett teamunderlag som inte stämmer ger en varning.
+
+    Rapporten hamnar i MAPP/rapport-<år>/ i alla format, med siffrorna som CSV och XLSX,
+    och med teamens årssummeringar och den avdelningsgemensamma årssummeringen när
+    teamunderlagen har en 'arssummering'.
+
+    \b
+    Exempel:
+      mallgen report --year 2026 examples/rapport
+      mallgen report --year 2026 arenden/ team/ nyckeltal.csv -f pdf,docx -o rapporter
+      mallgen report --year 2026 arenden/ team/ --kontrollera
+    """
+    from .output import write_case
+    from .pipeline import parse_formats
+    from .report import build_report
+
+    built = build_report(list(inputs), year, parse_formats(formats), templates, organisation, check_only)
+    _report(built.warnings)
+    report = built.report
+    counts = report.counts
+    summary = f"{counts['arenden']} ärenden, {counts['team']} teamunderlag, {len(report.areas)} avtalsområden"
+    if counts["andra_ar"]:
+        summary += f" ({counts['andra_ar']} ärendefiler gällde andra år)"
+    if check_only:
+        click.echo(f"rapport-{year}: {summary}; {len(built.warnings)} varningar. Inget skrevs (--kontrollera).")
+        return
+    written = write_case(built.folder_case, built.rendered, out_dir, force=force)
+    for path in written.kept:
+        click.echo(f"{path}: har redigerats för hand och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas).", err=True)
+    for path in written.backups:
+        click.echo(f"{path}: sparad kopia av det handredigerade dokumentet.", err=True)
+    click.echo(f"rapport-{year}: {summary}; {len(written.written)} filer skrivna, {len(written.unchanged)} oförändrade i {written.folder}")
+    if written.kept:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

@@ -7,18 +7,19 @@ paragraph style per `::: container` (Mottagare, Signatur, ...).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 from markdown_it.token import Token
 
-from .render import markdown_parser
+from .render import CHART_SCHEME, markdown_parser
 
 CONTAINER_STYLES = {
     "mottagare": "Mottagare",
@@ -31,8 +32,10 @@ CONTAINER_STYLES = {
 
 
 class _Converter:
-    def __init__(self, target: Any, document: DocxDocument) -> None:
+    def __init__(self, target: Any, document: DocxDocument, charts: Mapping[str, Any] | None = None) -> None:
         self.target = target
+        self.charts = charts or {}
+        self.pictures = 0
         self.document = document
         self.part = document.part
         self.lists: list[tuple[str, int | None]] = []  # (kind, numId for ordered lists)
@@ -151,9 +154,10 @@ class _Converter:
         columns = max(len(r) for r in rows)
         table = self.target.add_table(rows=len(rows), cols=columns)
         table.style = self.document.styles["Tabell"]
+        cells = table._cells  # once: table.cell(r, c) rebuilds the whole grid per call, quadratic in rows
         for r, row in enumerate(rows):
             for c, (children, align) in enumerate(row):
-                cell = table.cell(r, c)
+                cell = cells[r * columns + c]
                 paragraph = cell.paragraphs[0]
                 paragraph.style = self.document.styles["Tabellrubrik" if r < header_rows else "Tabelltext"]
                 if align in ("right", "center"):
@@ -206,8 +210,13 @@ class _Converter:
                     run = paragraph.add_run()
                     run.add_break(WD_BREAK.LINE)
                     continue
-                if kind == "image":  # images only via the layout; show the alt text
-                    text = token.content or ""
+                if kind == "image":
+                    src = str(token.attrGet("src") or "")
+                    chart = self.charts.get(src[len(CHART_SCHEME):]) if src.lower().startswith(CHART_SCHEME) else None
+                    if chart is not None:
+                        self._picture(paragraph, chart, token.content or "")
+                        continue
+                    text = token.content or ""  # other images only via the layout: show the alt text
                 if link is not None:
                     self._link_run(link, text, bold, italic)
                     continue
@@ -218,6 +227,20 @@ class _Converter:
                     run.font.strike = True
                 if kind == "code_inline":
                     run.style = self.document.styles["Kodtext"]
+
+    def _picture(self, paragraph: Paragraph, chart: Any, alt: str) -> None:
+        """The chart's PNG at its own size, the alt text as the picture's description (Word's alt text)."""
+        shape = paragraph.add_run().add_picture(io.BytesIO(chart.png), width=Cm(chart.width_cm))
+        self.pictures += 1
+        ident = 9000 + self.pictures  # python-docx cannot see the main document's ids from a subdocument
+        doc_pr = shape._inline.docPr
+        doc_pr.set("id", str(ident))
+        doc_pr.set("name", f"Diagram {self.pictures}")
+        doc_pr.set("descr", alt)
+        for c_nv_pr in shape._inline.xpath(".//pic:cNvPr"):
+            c_nv_pr.set("id", str(ident))
+            c_nv_pr.set("name", f"diagram-{self.pictures}.png")
+            c_nv_pr.set("descr", alt)
 
     def _hyperlink(self, paragraph: Paragraph, url: str) -> Any:
         if url.startswith("#"):
@@ -248,7 +271,10 @@ class _Converter:
         link.append(run)
 
 
-def add_markdown(target: Any, document: DocxDocument, markdown: str) -> None:
-    """Append Markdown to a python-docx container (document, cell or docxtpl subdoc)."""
-    _Converter(target, document).convert(markdown_parser().parse(markdown))
+def add_markdown(target: Any, document: DocxDocument, markdown: str, charts: Mapping[str, Any] | None = None) -> None:
+    """Append Markdown to a python-docx container (document, cell or docxtpl subdoc).
+
+    `![alt](diagram:NAME)` becomes the PNG of `charts[NAME]` with the alt text as its description.
+    """
+    _Converter(target, document, charts).convert(markdown_parser().parse(markdown))
 

@@ -9,13 +9,16 @@ import datetime as dt
 import hashlib
 import io
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.container import container_plugin
 
 from .resources import bundled
@@ -24,6 +27,8 @@ from .templates import LAYOUT, DocumentTemplate, Markdown, environment, template
 # Blocks a template can mark with `::: name` … `:::`; each has a look in HTML and a style in DOCX.
 CONTAINERS = ("mottagare", "avsandare", "signatur", "beslut", "sekretess", "exempel")
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
+CHART_SCHEME = "diagram:"  # `![alt text](diagram:NAME)`: a chart passed to the renderer, never a file
+PDF_LANGUAGE = "sv-SE"  # the catalog /Lang and dc:language of every PDF; HTML says lang="sv"
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ class DocumentMeta:
 def _safe_link(url: str) -> bool:
     """Only web and mail links; never file:, javascript:, data: or anything else."""
     lowered = url.strip().lower()
-    return lowered.startswith(SAFE_SCHEMES) or lowered.startswith("#")
+    return lowered.startswith((*SAFE_SCHEMES, CHART_SCHEME)) or lowered.startswith("#")
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +70,22 @@ def markdown_parser() -> MarkdownIt:
     for name in CONTAINERS:
         parser.use(container_plugin, name=name)
     parser.validateLink = _safe_link
+    parser.core.ruler.push("header_scope", _header_scope)
+    parser.add_render_rule("image", _render_image)  # charts; any other image via _image_as_text
     return parser
+
+
+def _image_as_text(renderer: Any, tokens: Any, index: int, options: Any, env: Any) -> str:
+    """Images come only from the layout: a Markdown image shows its alt text, as in DOCX, so a
+    document opened in a browser never fetches a picture from somewhere else."""
+    return escapeHtml(renderer.renderInlineAsText(tokens[index].children or [], options, env))
+
+
+def _header_scope(state: Any) -> None:
+    """Markdown tables only have a header row: every `th` heads its column (WCAG 1.3.1, H63)."""
+    for token in state.tokens:
+        if token.type == "th_open":
+            token.attrSet("scope", "col")
 
 
 def render_markdown(template: DocumentTemplate, context: dict[str, Any], dirs: tuple[Path, ...]) -> str:
@@ -73,7 +93,7 @@ def render_markdown(template: DocumentTemplate, context: dict[str, Any], dirs: t
     env = environment(dirs, "markdown")
     try:
         text = env.get_template(template.name).render(context)
-    except jinja2.TemplateError as exc:
+    except Exception as exc:  # a filter given the wrong kind of value raises anything; name the line
         raise template_error(exc) from None
     return text.strip() + "\n"
 
@@ -83,11 +103,29 @@ def to_markdown_file(body: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> s
     return _render_layout(dirs, "markdown", "dokument.md", body=Markdown(body), meta=meta, org=meta.organisation)
 
 
-def markdown_to_html(markdown: str) -> str:
-    return markdown_parser().render(markdown)
+def markdown_to_html(markdown: str, charts: Mapping[str, Any] | None = None) -> str:
+    """Markdown to HTML; `![alt](diagram:NAME)` becomes the chart `charts[NAME]` as inline SVG."""
+    return str(markdown_parser().render(markdown, {"charts": charts or {}}))
 
 
-def to_html(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], for_pdf: bool = False) -> str:
+def _render_image(renderer: Any, tokens: Sequence[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """A chart as inline SVG with role="img", its alt text as aria-label and <title>.
+
+    Any other image, and a chart name that was not passed, shows its alt text (`_image_as_text`).
+    """
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    chart = (env.get("charts") or {}).get(src[len(CHART_SCHEME):]) if src.lower().startswith(CHART_SCHEME) else None
+    if chart is None:
+        return _image_as_text(renderer, tokens, idx, options, env)
+    alt = escape(renderer.renderInlineAsText(token.children or [], options, env), quote=True)
+    svg = str(chart.svg)
+    head = svg.index(">", svg.index("<svg")) + 1
+    opening = svg[:head].replace("<svg", f'<svg role="img" aria-label="{alt}" class="diagram" style="max-width: 100%;"', 1)
+    return f"{opening}<title>{alt}</title>{svg[head:]}"
+
+
+def to_html(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], for_pdf: bool = False, charts: Mapping[str, Any] | None = None) -> str:
     """Stage 2: a complete, self-contained HTML page with the shared letterhead."""
     css = (bundled("mallar") / LAYOUT / "stil.css").read_text(encoding="utf-8")
     user_css = next((d / LAYOUT / "stil.css" for d in dirs[:-1] if (d / LAYOUT / "stil.css").is_file()), None)
@@ -96,7 +134,7 @@ def to_html(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], for_pdf: bool
     fonts = bundled("fonts") if for_pdf else None
     return _render_layout(
         dirs, "markup", "dokument.html",
-        body=markdown_to_html(body), meta=meta, org=meta.organisation, css=css,
+        body=markdown_to_html(body, charts), meta=meta, org=meta.organisation, css=css,
         for_pdf=for_pdf, fonts=fonts.as_uri() if fonts else "",
     )
 
@@ -105,18 +143,39 @@ def _render_layout(dirs: tuple[Path, ...], kind: str, name: str, **context: Any)
     env = environment(dirs, kind)  # type: ignore[arg-type]
     try:
         return env.get_template(f"{LAYOUT}/{name}").render(context)
-    except jinja2.TemplateError as exc:
+    except Exception as exc:  # as in render_markdown
         raise template_error(exc) from None
 
 
 def to_pdf(html: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> bytes:
-    """Stage 3: PDF/A (2a by default, tagged) with embedded fonts and reproducible bytes."""
+    """Stage 3: PDF/A (2a by default) with embedded fonts, tags, provenance in XMP and reproducible bytes."""
     from weasyprint import HTML
+
+    from .pdfa import ArchivalMetadata, finish_pdf
 
     fetcher = _restricted_fetcher(tuple(d.resolve() for d in (*dirs, bundled("fonts"))))
     identifier = hashlib.sha256(f"{meta.case_id}/{meta.template_id}/{meta.data_hash}".encode()).hexdigest()[:32].encode()
     document = HTML(string=html, base_url=str(bundled("mallar") / LAYOUT) + "/", url_fetcher=fetcher).render()
-    pdf = document.write_pdf(pdf_variant=meta.pdf_variant, pdf_identifier=identifier, uncompressed_pdf=False)
+    moment = f"{meta.date.isoformat()}T00:00:00+00:00"
+    document.metadata = ArchivalMetadata(
+        provenance={
+            "template": meta.template_id, "templateVersion": meta.template_version, "dataHash": meta.data_hash, "case": meta.case_id,
+        },
+        title=meta.full_title,
+        authors=[meta.author],
+        description=meta.diarienummer,
+        keywords=meta.keywords,
+        generator=f"mallgen – mall {meta.template_id} version {meta.template_version}",
+        created=moment,
+        modified=moment,
+        lang=PDF_LANGUAGE,
+        attachments=document.metadata.attachments,
+    )
+    # Tags also for PDF/A-1b: the level-b profile does not ask for them, but the accessibility law does.
+    pdf = document.write_pdf(
+        pdf_variant=meta.pdf_variant, pdf_identifier=identifier, pdf_tags=True, uncompressed_pdf=False,
+        finisher=finish_pdf,
+    )
     assert isinstance(pdf, bytes)
     return pdf
 
@@ -149,7 +208,7 @@ def _find_layout_file(dirs: tuple[Path, ...], template_id: str, name: str) -> Pa
     return bundled("mallar") / LAYOUT / name
 
 
-def to_docx(body: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> bytes:
+def to_docx(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], charts: Mapping[str, Any] | None = None) -> bytes:
     """Stage 2b: the Markdown body as a docxtpl subdocument inside base.docx, reproducible bytes."""
     from docxtpl import DocxTemplate
 
@@ -158,31 +217,50 @@ def to_docx(body: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> bytes:
     base = _find_layout_file(dirs, meta.template_id, "base.docx")
     template = DocxTemplate(str(base))
     subdoc = template.new_subdoc()
-    add_markdown(subdoc.subdocx, subdoc.subdocx, body)
+    add_markdown(subdoc.subdocx, subdoc.subdocx, body, charts)
     try:
         template.render({"body": subdoc, "meta": meta, "org": meta.organisation}, jinja_env=environment(dirs, "markup"))
     except jinja2.TemplateError as exc:
         error = template_error(exc)
         raise type(error)(base, None, str(exc)) from None
-    moment = dt.datetime.combine(meta.date, dt.time(0, 0))
-    props = template.docx.core_properties
-    props.title = meta.full_title
-    props.subject = meta.diarienummer
-    props.author = meta.author
-    props.keywords = ", ".join(meta.keywords)
-    props.language = "sv-SE"
-    props.category = meta.template_id
-    props.comments = f"Mall {meta.template_id} version {meta.template_version}; data {meta.data_hash}"
-    props.created = props.modified = moment
-    props.last_modified_by = meta.author
-    props.revision = 1
     buffer = io.BytesIO()
     template.save(buffer)
-    return normalize_zip(buffer.getvalue())
+    return normalize_zip(buffer.getvalue(), {"docProps/core.xml": core_properties(meta)})
 
 
-def normalize_zip(data: bytes) -> bytes:
-    """Same content, same bytes: fixed timestamps and order in the DOCX container."""
+def core_properties(meta: DocumentMeta) -> bytes:
+    """docProps/core.xml written directly: docxcompose rebinds python-docx's `cp` prefix to another
+    namespace, which would put keywords, category and revision outside the core-properties schema."""
+    from lxml import etree
+
+    cp, dc, dcterms = ("http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+                       "http://purl.org/dc/elements/1.1/", "http://purl.org/dc/terms/")
+    xsi = "http://www.w3.org/2001/XMLSchema-instance"
+    root = etree.Element(f"{{{cp}}}coreProperties", nsmap={"cp": cp, "dc": dc, "dcterms": dcterms, "xsi": xsi})
+    moment = f"{meta.date.isoformat()}T00:00:00Z"
+    for namespace, name, value in (
+        (dc, "title", meta.full_title),
+        (dc, "subject", meta.diarienummer),
+        (dc, "creator", meta.author),
+        (cp, "keywords", ", ".join(meta.keywords)),
+        (dc, "description", f"Mall {meta.template_id} version {meta.template_version}; data {meta.data_hash}"),
+        (cp, "lastModifiedBy", meta.author),
+        (cp, "revision", "1"),
+        (dcterms, "created", moment),
+        (dcterms, "modified", moment),
+        (cp, "category", meta.template_id),
+        (dc, "language", "sv-SE"),
+    ):
+        element = etree.SubElement(root, f"{{{namespace}}}{name}")
+        element.text = value
+        if namespace == dcterms:
+            element.set(f"{{{xsi}}}type", "dcterms:W3CDTF")
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return data
+
+
+def normalize_zip(data: bytes, replace: dict[str, bytes] | None = None) -> bytes:
+    """Same content, same bytes: fixed timestamps and order in the DOCX container (`replace`: new part contents)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -190,6 +268,6 @@ def normalize_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
-            target.writestr(fixed, source.read(info.filename))
+            target.writestr(fixed, (replace or {}).get(info.filename) or source.read(info.filename))
     return out.getvalue()
 
