@@ -21,6 +21,14 @@ def _report(problems: list[Problem]) -> None:
         click.echo(str(problem), err=True)
 
 
+def _report_kept(report: Any) -> None:
+    """Say which hand-edited documents were left alone, and which were backed up under --force."""
+    for path in report.kept:
+        click.echo(f"{path}: har redigerats för hand och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas).", err=True)
+    for path in report.backups:
+        click.echo(f"{path}: sparad kopia av det handredigerade dokumentet.", err=True)
+
+
 def _handle(command: Callable[..., Any]) -> Callable[..., Any]:
     """Every MallgenError becomes its Swedish message and exit status; nothing else leaks out."""
 
@@ -130,10 +138,7 @@ def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], format
     for case in cases:
         rendered = [item for document in case.documents for item in render_document(case, document, options.formats, options.dirs)]
         report = write_case(case, rendered, out_dir, force=force)
-        for path in report.kept:
-            click.echo(f"{path}: har redigerats för hand och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas).", err=True)
-        for path in report.backups:
-            click.echo(f"{path}: sparad kopia av det handredigerade dokumentet.", err=True)
+        _report_kept(report)
         kept += len(report.kept)
         click.echo(f"{case.id}: {len(report.written)} filer skrivna, {len(report.unchanged)} oförändrade i {report.folder}")
     if kept:
@@ -223,10 +228,7 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
         click.echo(f"rapport-{year}: {summary}; {len(built.warnings)} varningar. Inget skrevs (--kontrollera).")
         return
     written = write_case(built.folder_case, built.rendered, out_dir, force=force)
-    for path in written.kept:
-        click.echo(f"{path}: har redigerats för hand och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas).", err=True)
-    for path in written.backups:
-        click.echo(f"{path}: sparad kopia av det handredigerade dokumentet.", err=True)
+    _report_kept(written)
     click.echo(f"rapport-{year}: {summary}; {len(written.written)} filer skrivna, {len(written.unchanged)} oförändrade i {written.folder}")
     if written.kept:
         sys.exit(1)
