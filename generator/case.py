@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, os_reason
 
 MAX_BYTES = 2 * 1024 * 1024  # a case file is a few kB; this stops accidents, not cases
 MAX_DEPTH = 40
@@ -43,13 +44,36 @@ class InvalidDate(str):
     """A value written as a date that does not exist (2026-02-30); validation reports it."""
 
 
-class _Loader(yaml.SafeLoader, _Resolver):  # type: ignore[misc]
-    """Safe loader that records the line of every mapping key and sequence item."""
+# Characters a double-quoted YAML string can smuggle in with escapes ("\a", "\x1b", "\ud800")
+# that no document format can hold: control characters (tab and line breaks excepted),
+# non-characters and lone surrogates.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+class _Loader(yaml.SafeLoader, _Resolver):
+    """Safe loader that records the line of every mapping key and sequence item.
+
+    It also refuses what a case file never needs and what would make loading slow or ambiguous:
+    nesting deeper than MAX_DEPTH (checked while composing, before Python's recursion limit),
+    more than MAX_NODES values after alias expansion, duplicate keys (YAML forbids them; PyYAML
+    would silently keep the last) and keys that are not text.
+    """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.lines: dict[FieldPath, int] = {}
         self._nodes = 0
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise _Refused(event.start_mark.line + 1, f"för djup nästling (mer än {MAX_DEPTH} nivåer)")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_document(self, node: yaml.Node) -> Any:
         self._record(node, (), 0)
@@ -57,33 +81,57 @@ class _Loader(yaml.SafeLoader, _Resolver):  # type: ignore[misc]
 
     def _record(self, node: yaml.Node, path: FieldPath, depth: int) -> None:
         self._nodes += 1
+        line = node.start_mark.line + 1
         if self._nodes > MAX_NODES:
-            raise _TooLarge(f"för många värden (mer än {MAX_NODES}); kontrollera ankare och alias (&, *)")
+            raise _Refused(line, f"för många värden (mer än {MAX_NODES}); kontrollera ankare och alias (&, *)")
         if depth > MAX_DEPTH:
-            raise _TooLarge(f"för djup nästling (mer än {MAX_DEPTH} nivåer)")
-        self.lines.setdefault(path, node.start_mark.line + 1)
+            raise _Refused(line, f"för djup nästling (mer än {MAX_DEPTH} nivåer)")
+        self.lines.setdefault(path, line)
+        if isinstance(node, yaml.ScalarNode) and (bad := _CONTROL.search(node.value)):
+            raise _Refused(line, f"otillåtet tecken (U+{ord(bad.group(0)):04X}) i värdet; det kan inte stå i ett dokument. Ta bort det")
         if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
             for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    sub = (*path, key.value)
-                    self.lines.setdefault(sub, key.start_mark.line + 1)
-                    self._record(value, sub, depth + 1)
+                key_line = key.start_mark.line + 1
+                if isinstance(key, yaml.ScalarNode) and key.tag == "tag:yaml.org,2002:merge":
+                    self._record(value, path, depth + 1)
+                    continue
+                if not isinstance(key, yaml.ScalarNode) or key.tag != "tag:yaml.org,2002:str":
+                    shown = key.value if isinstance(key, yaml.ScalarNode) else "[…]" if isinstance(key, yaml.SequenceNode) else "{…}"
+                    raise _Refused(key_line, f"fältnamnet '{shown}' är inte text; fältnamn skrivs som ord, t.ex. 'rubrik:'")
+                if key.value in seen:
+                    raise _Refused(key_line, f"fältet '{key.value}' finns redan på rad {seen[key.value]}; ta bort det ena")
+                seen[key.value] = key_line
+                sub = (*path, key.value)
+                self.lines.setdefault(sub, key_line)
+                self._record(value, sub, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 self._record(item, (*path, index), depth + 1)
 
-    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError:
             return InvalidDate(node.value)
 
+    def refuse_tag(self, node: yaml.Node) -> Any:
+        raise yaml.constructor.ConstructorError(None, None, f"tag {node.tag} is not supported", node.start_mark)
+
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+# Binary data, ordered maps, pairs and sets have no place in a case file and would reach the
+# templates as Python objects no schema rule expects.
+for _tag in ("binary", "omap", "pairs", "set"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.refuse_tag)
 
 
-class _TooLarge(Exception):
-    pass
+class _Refused(Exception):
+    """A structural limit or rule of the loader, with the line where it was broken."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
 
 
 @dataclass
@@ -121,59 +169,115 @@ def dotted(path: FieldPath) -> str:
 
 def parse_yaml(text: str, name: str | Path) -> Source:
     """Parse YAML text; every failure is an InputError naming file and line."""
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         data = loader.get_single_data()
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        message = f"otillåtet tecken (U+{exc.character:04X}) i filen; ta bort det eller skriv om raden i en textredigerare."
+        raise InputError(f"{name}:{line}: {message}") from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{name}{line}: YAML-fel: {_yaml_problem(exc)}. Kontrollera indrag, kolon och citattecken.") from None
+        quote = _open_quote(text, exc)
+        if quote:
+            raise InputError(f"{name}:{quote}: YAML-fel: ett citattecken (\") stängs inte på samma rad.") from None
+        mark = exc.context_mark if exc.context and "quoted scalar" in exc.context else exc.problem_mark or exc.context_mark
+        where = f":{mark.line + 1}" if mark else ""
+        raise InputError(f"{name}{where}: YAML-fel: {_yaml_problem(exc)}.") from None
     except yaml.YAMLError as exc:
-        raise InputError(f"{name}: YAML-fel: {exc}") from None
-    except _TooLarge as exc:
-        raise InputError(f"{name}: {exc}") from None
+        raise InputError(f"{name}: YAML-fel: filen kan inte läsas som YAML ({exc}).") from None
+    except _Refused as exc:
+        raise InputError(f"{name}:{exc.line}: {exc.message}") from None
     except RecursionError:
         raise InputError(f"{name}: för djup nästling") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return Source(Path(name), data, loader.lines)
 
 
-_YAML_PROBLEMS = {
-    "mapping values are not allowed here": "kolon på fel ställe (sätt värdet inom citattecken om det innehåller ': ')",
-    "found character '\\t' that cannot start any token": "tabbtecken är inte tillåtna för indrag, använd mellanslag",
-    "could not find expected ':'": "ett kolon saknas efter fältnamnet",
-    "found undefined alias": "aliaset (*namn) saknar motsvarande ankare (&namn)",
-    "found duplicate anchor": "samma ankare (&namn) används två gånger",
-    "expected <block end>, but found '-'": "listpunkten har fel indrag",
-    "while scanning a quoted scalar": "ett citattecken stängs aldrig",
-}
+def _open_quote(text: str, exc: yaml.MarkedYAMLError) -> int | None:
+    """The line of a double quote left open, when that is what derailed the parser.
+
+    An unclosed quote swallows the following lines, so PyYAML reports a confusing error a few
+    lines further down; a line with an odd number of quotes between the two marks is the cause.
+    """
+    if exc.problem_mark is None:
+        return None
+    first = exc.context_mark.line if exc.context_mark else max(exc.problem_mark.line - 5, 0)
+    lines = text.splitlines()
+    for number in range(exc.problem_mark.line, first - 1, -1):
+        if number < len(lines):
+            line = lines[number].replace('\\"', "")
+            if "#" in line and line.count('"', 0, line.index("#")) % 2 == 0:
+                line = line[: line.index("#")]
+            if line.count('"') % 2 == 1 and number < exc.problem_mark.line:
+                return number + 1
+    return None
+
+
+# PyYAML's messages (problem, then context) and what they mean for someone editing a case file.
+_YAML_PROBLEMS = [
+    ("found character '\\t' that cannot start any token", "tabbtecken är inte tillåtna för indrag; använd mellanslag"),
+    ("found a tab character", "tabbtecken är inte tillåtna för indrag; använd mellanslag"),
+    ("mapping values are not allowed here", "kolon på fel ställe: fel indrag, eller ett värde som innehåller ': ' och behöver citattecken"),
+    ("could not find expected ':'", "ett kolon saknas efter fältnamnet"),
+    ("found undefined alias", "aliaset (*namn) saknar motsvarande ankare (&namn)"),
+    ("found duplicate anchor", "samma ankare (&namn) används två gånger"),
+    ("while scanning an anchor", "ogiltigt namn efter & (ankare)"),
+    ("while scanning an alias", "ogiltigt namn efter * (alias)"),
+    ("found unknown escape character", "okänd teckenkombination med \\ inom dubbla citattecken; använd enkla citattecken"),
+    ("while scanning a quoted scalar", "ett citattecken stängs aldrig"),
+    ("while scanning a block scalar", "fel tecken efter | eller >"),
+    ("while parsing a flow sequence", "en lista inom [ ] stängs inte (']' eller ',' saknas)"),
+    ("while parsing a flow mapping", "en grupp inom { } stängs inte ('}' eller ',' saknas)"),
+    ("expected a single document", "filen innehåller flera YAML-dokument (---); ett ärende per fil"),
+    ("expected '<document start>'", "oväntat tecken; kontrollera klamrar och citattecken"),
+    ("did not find expected '-' indicator", "listpunkten har fel indrag"),
+    ("expected <block end>, but found '-'", "listpunkten har fel indrag"),
+    ("while parsing a block", "fel indrag: raden ligger inte i linje med fälten ovanför"),
+    ("did not find expected key", "fel indrag, eller ett fältnamn saknas"),
+    ("could not determine a constructor for the tag", "okänd tagg (!…); ta bort den"),
+    ("is not supported", "taggar som !!binary, !!set, !!omap och !!pairs stöds inte; skriv värdet som vanlig text eller lista"),
+    ("failed to decode base64", "taggen !!binary stöds inte; skriv värdet som vanlig text"),
+    ("while scanning a directive", "rader som börjar med % stöds inte"),
+    ("expected the node content", "ett värde saknas: raden eller filen tar slut för tidigt"),
+]
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    start = re.match(r"found character '(.+?)' that cannot start any token", exc.problem or "")
+    if start and start.group(1) != "\\t":
+        return f"ett värde kan inte börja med '{start.group(1)}'; sätt värdet inom citattecken"
     for text in (exc.problem or "", exc.context or ""):
-        for english, swedish in _YAML_PROBLEMS.items():
-            if text.startswith(english) or english.startswith(text) and text:
+        for english, swedish in _YAML_PROBLEMS:
+            if english in text:
                 return swedish
-    return (exc.problem or exc.context or "ogiltig YAML").strip()
+    return f"ogiltig YAML ({(exc.problem or exc.context or '').strip()}); kontrollera indrag, kolon och citattecken"
 
 
 def read_yaml(path: str | Path, what: str = "ärendefilen") -> Source:
     """Read and parse a YAML file, refusing what is not a sensible YAML mapping."""
     path = Path(path)
     try:
-        if path.is_dir():
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise InputError(f"{path}: är en mapp, inte en fil. Ange sökvägen till {what}.")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"{path}: filen är för stor ({size // 1024} kB, högst {MAX_BYTES // 1024} kB). Är det rätt fil?")
-        raw = path.read_bytes()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: är inte en vanlig fil. Ange sökvägen till {what}.")
+        if info.st_size > MAX_BYTES:
+            raise InputError(f"{path}: filen är för stor ({info.st_size // 1024} kB, högst {MAX_BYTES // 1024} kB). Är det rätt fil?")
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)  # the file may grow between stat and read
     except FileNotFoundError:
-        raise InputError(f"{path}: filen finns inte. Kontrollera sökvägen, eller skapa en ny med 'mallgen new'.") from None
-    except PermissionError:
-        raise InputError(f"{path}: filen kan inte läsas (behörighet saknas).") from None
+        hint = ", eller skapa en ny med 'mallgen new'" if what == "ärendefilen" else ""
+        raise InputError(f"{path}: filen finns inte. Kontrollera sökvägen{hint}.") from None
     except OSError as exc:
-        raise InputError(f"{path}: filen kan inte läsas ({exc.strerror}).") from None
+        raise InputError(f"{path}: filen kan inte läsas ({os_reason(exc)}).") from None
+    if len(raw) > MAX_BYTES:
+        raise InputError(f"{path}: filen är för stor (över {MAX_BYTES // 1024} kB). Är det rätt fil?")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{path}: filen är sparad som UTF-16. Spara den som UTF-8 i din textredigerare.")
     if b"\x00" in raw:
         raise InputError(f"{path}: filen är binär, inte YAML-text. Är det rätt fil?")
     try:
@@ -186,24 +290,8 @@ def read_yaml(path: str | Path, what: str = "ärendefilen") -> Source:
         raise InputError(f"{path}: filen är tom. Börja från en mall: 'mallgen new fordjupad -o {path.name}'.")
     if not isinstance(source.data, dict):
         kind = "en lista" if isinstance(source.data, list) else "ett enstaka värde"
-        raise InputError(f"{path}:1: filen innehåller {kind}, men {what} ska bestå av fält (nyckel: värde).")
-    bad_keys = [k for k in _all_keys(source.data) if not isinstance(k, str)]
-    if bad_keys:
-        raise InputError(f"{path}: fältnamnet {bad_keys[0]!r} är inte text; fältnamn skrivs som ord, t.ex. 'rubrik:'.")
+        raise InputError(f"{path}:{source.line_of(())}: filen innehåller {kind}, men {what} ska bestå av fält (nyckel: värde).")
     return source
-
-
-def _all_keys(value: Any) -> list[Any]:
-    keys: list[Any] = []
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            keys.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return keys
 
 
 def is_date(value: Any) -> bool:

@@ -19,13 +19,17 @@ def _fields(rule: Any) -> dict[str, Any] | None:
     fields = rule.get("schema")
     if isinstance(fields, str):
         fields = cerberus.schema_registry.get(fields)
-    return fields if isinstance(fields, dict) and rule.get("type", "dict") == "dict" else None
+    if isinstance(fields, dict) and rule.get("type", "dict") == "dict":
+        found: dict[str, Any] = fields
+        return found
+    return None
 
 
 def _item_rule(rule: Any) -> dict[str, Any] | None:
     """The rule for the items of a list rule."""
     if isinstance(rule, dict) and rule.get("type") == "list" and isinstance(rule.get("schema"), dict):
-        return rule["schema"]
+        items: dict[str, Any] = rule["schema"]
+        return items
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,3 +60,24 @@ class TemplateError(MallgenError):
 
 class OutputError(MallgenError):
     """Output could not be written, or writing it would destroy someone's work."""
+
+
+_OS_REASONS = {
+    errno.EACCES: "behörighet saknas",
+    errno.EPERM: "behörighet saknas",
+    errno.EROFS: "filsystemet är skrivskyddat",
+    errno.ENOSPC: "disken är full",
+    errno.EDQUOT: "diskkvoten är slut",
+    errno.EEXIST: "det finns redan en fil med det namnet",
+    errno.ENOTDIR: "en del av sökvägen är en fil, inte en mapp",
+    errno.EISDIR: "är en mapp",
+    errno.ENOENT: "finns inte",
+    errno.ENAMETOOLONG: "namnet är för långt",
+    errno.ELOOP: "för många symboliska länkar",
+    errno.EIO: "läsfel på disken",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """The operating system's reason in Swedish (its own text is English)."""
+    return _OS_REASONS.get(exc.errno or 0, exc.strerror or "okänt fel i filsystemet")

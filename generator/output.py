@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputError
+from .errors import OutputError, os_reason
 from .pipeline import Case, Rendered, tool_version
 
 MANIFEST = "manifest.json"
@@ -39,20 +39,23 @@ def case_folder(out_dir: Path, case_id: str) -> Path:
     """`out_dir/<case id>`, refusing any id that would land outside the output folder."""
     root = out_dir.resolve()
     folder = (root / case_id).resolve()
-    if folder.parent != root or case_id in ("", ".", ".."):
+    if folder.parent != root or case_id in ("", ".", "..") or "/" in case_id or "\\" in case_id:
         raise OutputError(f"ärende-id '{case_id}' kan inte användas som mappnamn i {out_dir}")
     return folder
 
 
 @contextlib.contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    """One writer per case folder at a time, so parallel renders never interleave."""
-    with open(folder / ".lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """One writer per case folder at a time, so parallel renders never interleave.
+
+    The lock is taken on the folder itself: no lock file is left behind in the output.
+    """
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -73,60 +76,113 @@ def _atomic_write(path: Path, data: bytes) -> None:
 def read_manifest(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
-def write_case(case: Case, rendered: list[Rendered], out_dir: Path, force: bool = False, today: dt.date | None = None) -> WriteReport:
-    """Write one case's files and manifest. A file edited by hand is never overwritten silently."""
-    folder = case_folder(out_dir, case.id)
+def _make_folder(folder: Path, out_dir: Path) -> list[Path]:
+    """Create the case folder (and the output folder) only now that something will be written.
+
+    Returns the folders created, deepest first, so a write that fails can take them away again.
+    """
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{folder}: mappen kan inte skapas ({exc.strerror}). Välj en annan med -o.") from None
+        _remove_empty(missing)
+        raise OutputError(f"{out_dir}: mappen för dokumenten kan inte skapas ({os_reason(exc)}). Välj en annan med -o.") from None
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for created in folders:
+        with contextlib.suppress(OSError):
+            created.rmdir()  # only succeeds while empty
+
+
+def write_case(case: Case, rendered: list[Rendered], out_dir: Path, force: bool = False, today: dt.date | None = None) -> WriteReport:
+    """Write one case's files and manifest. A file edited by hand is never overwritten silently.
+
+    Every file is written to a temporary name and renamed, so a reader (or a crash) never sees
+    half a file; the manifest is rewritten after the documents, also when writing stops halfway,
+    so it always describes what is on disk.
+    """
+    folder = case_folder(out_dir, case.id)
+    created: list[Path] = []
+    if not folder.is_dir():
+        if folder.exists() or folder.is_symlink():
+            raise OutputError(f"{folder}: finns redan men är inte en mapp. Flytta den eller välj en annan mapp med -o.")
+        created = _make_folder(folder, out_dir)
     report = WriteReport(folder)
     try:
         with _locked(folder):
-            manifest = read_manifest(folder)
-            recorded: dict[str, str] = manifest.get("filer", {})
-            files = dict(recorded)
-            documents: dict[str, Any] = manifest.get("dokument", {})
-            edited = {item.document.id for item in rendered if _edited(folder / _name(item), recorded, item.content)}
-            for item in rendered:
-                name = _name(item)
-                path = folder / name
-                digest = sha256(item.content)
-                if item.document.id in edited and not force:
-                    if _edited(path, recorded, item.content):
-                        report.kept.append(path)
-                    continue  # nothing of a hand-edited document is rewritten
-                if path.exists():
-                    if sha256(path.read_bytes()) == digest:
-                        report.unchanged.append(path)
-                        files[name] = digest
-                        continue
-                    if _edited(path, recorded, item.content):
-                        stamp = (today or dt.date.today()).isoformat()
-                        backup = _free_name(folder / f"{item.document.id}.redigerad-{stamp}.{item.extension}")
-                        os.replace(path, backup)
-                        report.backups.append(backup)
-                _atomic_write(path, item.content)
-                files[name] = digest
-                report.written.append(path)
-                documents[item.document.id] = {"mall": item.document.id, "version": item.document.version, "giltig_fran": item.document.valid_from.isoformat(), "malgrupp": item.document.audience, "data": case.data_hash}
-            manifest = {
-                "verktyg": tool_version(),
-                "arende": case.id,
-                "diarienummer": case.data["arende"]["diarienummer"],
-                "data": case.data_hash,
-                "dokument": dict(sorted(documents.items())),
-                "filer": dict(sorted(files.items())),
-            }
-            _atomic_write(folder / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+            _write_locked(case, rendered, folder, force, today or dt.date.today(), report)
     except OSError as exc:
-        raise OutputError(f"{folder}: kunde inte skriva ({exc.strerror}). Kontrollera behörigheten eller välj en annan mapp med -o.") from None
+        _remove_empty(created)
+        reason = os_reason(exc)
+        raise OutputError(f"{folder}: kunde inte skriva ({reason}). Kontrollera behörigheten eller välj en annan mapp med -o.") from None
+    except BaseException:
+        _remove_empty(created)
+        raise
     return report
+
+
+def _write_locked(case: Case, rendered: list[Rendered], folder: Path, force: bool, today: dt.date, report: WriteReport) -> None:
+    old = read_manifest(folder)
+    recorded: dict[str, str] = old.get("filer", {}) if isinstance(old.get("filer"), dict) else {}
+    files = dict(recorded)
+    documents: dict[str, Any] = dict(old.get("dokument", {})) if isinstance(old.get("dokument"), dict) else {}
+    edited = {item.document.id for item in rendered if _edited(folder / _name(item), recorded, item.content)}
+    try:
+        for item in rendered:
+            name = _name(item)
+            path = folder / name
+            digest = sha256(item.content)
+            if item.document.id in edited and not force:
+                if _edited(path, recorded, item.content):
+                    report.kept.append(path)
+                continue  # nothing of a hand-edited document is rewritten
+            if path.exists():
+                if not path.is_file():
+                    raise OutputError(f"{path}: finns redan men är inte en fil. Flytta den och kör igen.")
+                if sha256(path.read_bytes()) == digest:
+                    report.unchanged.append(path)
+                    files[name] = digest
+                    continue
+                if _edited(path, recorded, item.content):
+                    backup = _free_name(folder / f"{item.document.id}.redigerad-{today.isoformat()}.{item.extension}")
+                    os.replace(path, backup)
+                    report.backups.append(backup)
+            _atomic_write(path, item.content)
+            files[name] = digest
+            report.written.append(path)
+            documents[item.document.id] = {
+                "mall": item.document.path.parent.name,  # the template, also when one template makes several files
+                "version": item.document.version,
+                "giltig_fran": item.document.valid_from.isoformat(),
+                "malgrupp": item.document.audience,
+                "data": case.data_hash,
+            }
+    finally:
+        manifest = {
+            "verktyg": tool_version(),
+            "arende": case.id,
+            "diarienummer": case.data["arende"]["diarienummer"],
+            "data": case.data_hash,
+            "dokument": dict(sorted(documents.items())),
+            "filer": dict(sorted(files.items())),
+        }
+        text = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        if text != _manifest_bytes(folder):  # an unchanged render leaves the folder untouched
+            _atomic_write(folder / MANIFEST, text)
+
+
+def _manifest_bytes(folder: Path) -> bytes | None:
+    try:
+        return (folder / MANIFEST).read_bytes()
+    except OSError:
+        return None
 
 
 def _name(item: Rendered) -> str:

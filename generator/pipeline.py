@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, leaks
 from .case import Source, read_yaml
-from .context import build_context
+from .context import build_context, strip_internal
 from .errors import DataError, InputError, MallgenError, Problem, UsageError
-from .organisation import load_profile, profile_path
+from .formatting import find_personnummer, mask_personnummer
+from .leaks import duplicated_internal_text
+from .organisation import board, load_profile, profile_path
 from .render import DocumentMeta, render_markdown, to_docx, to_html, to_markdown_file, to_pdf
 from .rules import check, refused_personnummer
 from .schema import case_schema, schema_dirs, section_key, validate
-from .templates import DocumentTemplate, catalogue, find_template, template_dirs
+from .templates import DocumentTemplate, catalogue, environment, find_template, template_dirs, template_error
 
 FORMATS = ("pdf", "docx", "html", "md")
 
@@ -67,7 +70,8 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        raise UsageError(f"okänt format: {', '.join(unknown) or text!r}; välj bland {','.join(FORMATS)}")
+        named = ", ".join(unknown) if unknown else repr(text)
+        raise UsageError(f"okänt format: {named}; välj bland {','.join(FORMATS)}")
     return chosen
 
 
@@ -81,25 +85,35 @@ def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]
     dirs = options.dirs
     known = catalogue(dirs)
     for doc_id in options.documents:
-        find_template(doc_id, dirs)  # unknown -d names fail before any file is read
+        try:
+            template = find_template(doc_id, dirs)  # unknown -d names fail before any file is read
+        except InputError as exc:
+            raise UsageError(str(exc)) from None
+        if template.source != "arende":
+            raise UsageError(f"dokumentet '{doc_id}' sammanställs ur ett helt års underlag med 'mallgen report --year ÅÅÅÅ INDATA...', inte ur en ärendefil.")
     source = read_yaml(path)
     profile_file = profile_path(path, source.data, options.organisation)
     try:
         profile, problems = load_profile(profile_file)
     except InputError as exc:
-        raise InputError(f"{path}: organisationsprofilen kunde inte läsas: {exc}") from None
+        named_in_case = options.organisation is None and "organisation" in source.data
+        where = f"{path}:{source.line_of(('organisation',))}: organisation:" if named_in_case else f"{path}:"
+        raise InputError(f"{where} organisationsprofilen kunde inte läsas: {exc}") from None
     sdirs = schema_dirs(options.templates)
     schema = case_schema(list(known), set(options.documents), sdirs)
     data, case_problems = validate(source, schema, sdirs, profile.get("diarienummer_monster"))
     problems += case_problems
-    if not any(not p.warning for p in case_problems):
-        problems += check(data, source, profile)
+    problems += check(data, source, profile, malformed=any(not p.warning for p in case_problems))
     chosen = options.documents or [d for d in known if section_key(d) in data]
     documents = [known[d] for d in chosen]
-    if profile.get("sekretess", {}).get("personnummer") == "vagra":
-        problems += refused_personnummer(data, source, [section_key(d.id) for d in documents if not d.internal] + ["avvikelser", "vardgivare", "avtal"])
+    if profile.get("sekretess", {}).get("personnummer") == "vagra" and not all(d.internal for d in documents):
+        shared = [k for k in schema if k not in {section_key(d) for d in known} and k != "organisation"]
+        visible = _without_personnummer_fields(strip_internal(data, {"type": "dict", "schema": schema}))
+        problems += refused_personnummer(visible, source, shared + [section_key(d.id) for d in documents if not d.internal])
+    if not any(not p.warning for p in problems):
+        problems += duplicated_internal_text(data, schema, source)
     if not documents and not any(not p.warning for p in problems):
-        problems.append(source.problem((), "ärendet har inga uppgifter för något dokument; lägg till en sektion, t.ex. 'kallelse_dialogmote:' (se 'mallgen documents')"))
+        problems.append(source.problem((), "ärendet har ännu inga uppgifter för något dokument; fyll i en dokumentsektion, t.ex. 'kallelse_dialogmote:' (i en fil från 'mallgen new': ta bort '# ' framför sektionens rader; se 'mallgen documents')"))
     if any(not p.warning for p in problems):
         return None, problems
     return Case(source, data, schema, profile, documents, data_hash(data, profile), problems), problems
@@ -110,7 +124,7 @@ def validate_files(paths: list[Path], options: Options) -> tuple[list[Case], lis
     cases: list[Case] = []
     problems: list[Problem] = []
     failures: list[str] = []
-    for path in paths:
+    for path in _distinct(paths):
         try:
             case, found = load_case(path, options)
         except InputError as exc:
@@ -119,17 +133,43 @@ def validate_files(paths: list[Path], options: Options) -> tuple[list[Case], lis
         problems += found
         if case is not None:
             cases.append(case)
+    problems += _shared_case_ids(cases)
     if failures or any(not p.warning for p in problems):
         raise DataError(problems, failures)
     return cases, problems
 
 
+def _distinct(paths: list[Path]) -> list[Path]:
+    """The same file named twice is checked and rendered once."""
+    seen: dict[Path, Path] = {}
+    for path in paths:
+        try:
+            key = path.resolve()
+        except OSError:
+            key = path
+        seen.setdefault(key, path)
+    return list(seen.values())
+
+
+def _shared_case_ids(cases: list[Case]) -> list[Problem]:
+    """Two case files with the same id would write into (and overwrite) the same folder."""
+    seen: dict[str, Case] = {}
+    problems: list[Problem] = []
+    for case in cases:
+        first = seen.setdefault(case.id, case)
+        if first is not case:
+            message = f"ärende-id '{case.id}' används redan i {first.source.name}; två ärenden kan inte dela mapp"
+            problems.append(case.source.problem(("arende", "id"), message))
+    return problems
+
+
 def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
     section = case.data.get(section_key(document.id), {})
     profile = case.profile
+    title = case.data["arende"]["rubrik"]
     return DocumentMeta(
         title=document.title,
-        case_title=case.data["arende"]["rubrik"],
+        case_title=title if document.internal else mask_personnummer(title),
         case_id=case.id,
         diarienummer=case.data["arende"]["diarienummer"],
         date=section.get("datum") or case.data["arende"]["startdatum"],
@@ -148,18 +188,73 @@ def render_document(case: Case, document: DocumentTemplate, formats: tuple[str, 
     context = build_context(case.data, case.schema, document, case.profile, case.data_hash)
     meta = document_meta(case, document)
     body = render_markdown(document, context, dirs)
+    marking = secrecy_marking(case, document, body, meta.date)
+    if marking is not None:
+        body = render_secrecy(marking, context, dirs) + "\n" + body
     out: list[Rendered] = []
+    texts: dict[str, str] = {}  # what a reader of each output sees, for the leak scan
     for extension in formats:
         if extension == "md":
             content = to_markdown_file(body, meta, dirs).encode("utf-8")
         elif extension == "html":
             content = to_html(body, meta, dirs).encode("utf-8")
         elif extension == "pdf":
-            content = to_pdf(to_html(body, meta, dirs, for_pdf=True), meta, dirs)
+            page = to_html(body, meta, dirs, for_pdf=True)
+            content = to_pdf(page, meta, dirs)
+            texts[extension] = leaks.html_text(page)
         else:
             content = to_docx(body, meta, dirs)
+        texts.setdefault(extension, leaks.extract_text(extension, content))
         out.append(Rendered(document, extension, content))
+    leaks.check(case, document, texts)
     return out
+
+
+# --- secrecy marking (OSL 5 kap. 5 §) ---------------------------------------------------------
+
+OSL = "offentlighets- och sekretesslagen (2009:400)"
+DEFAULT_PROVISION = f"25 kap. 1 § {OSL}"  # patient data in health care
+SECRECY_PARTIAL = "_gemensamt/sekretess.md"
+
+
+def secrecy_marking(case: Case, document: DocumentTemplate, body: str, date: Any) -> dict[str, Any] | None:
+    """The secrecy marking a document carries, or None when it holds nothing confidential.
+
+    The rule: a case with an `arende.sekretess` block marks every one of its documents with the
+    provision, date and authority given there; any other document is marked when its text holds
+    a personnummer (masked or not), which in this work means patient data (25 kap. 1 § OSL).
+    The date defaults to the document's date, the authority to the responsible board.
+    """
+    given = case.data["arende"].get("sekretess")
+    if not isinstance(given, dict) and not (find_personnummer(body) or leaks.MASKED.search(body)):
+        return None
+    given = given if isinstance(given, dict) else {}
+    contract = case.data.get("avtal") or {}
+    responsible = board(case.profile, contract.get("namnd", "")) or {}
+    authority = ", ".join(x for x in (responsible.get("namn"), case.profile.get("region")) if x)
+    provision = str(given.get("bestammelse") or DEFAULT_PROVISION)
+    return {
+        "bestammelse": re.sub(r"\bOSL\b", OSL, provision),
+        "datum": given.get("datum") or date,
+        "myndighet": given.get("myndighet") or authority,
+    }
+
+
+def render_secrecy(marking: dict[str, Any], context: dict[str, Any], dirs: tuple[Path, ...]) -> str:
+    """The `::: sekretess` block, from the one shared partial."""
+    try:
+        return environment(dirs, "markdown").get_template(SECRECY_PARTIAL).render({**context, "sekretess": marking}).strip() + "\n"
+    except Exception as exc:  # as in render.render_markdown: any failure names the partial's line
+        raise template_error(exc) from None
+
+
+def _without_personnummer_fields(value: Any) -> Any:
+    """The data minus structured `personnummer` fields (always masked); free text stays."""
+    if isinstance(value, dict):
+        return {k: _without_personnummer_fields(v) for k, v in value.items() if k != "personnummer"}
+    if isinstance(value, list):
+        return [_without_personnummer_fields(v) for v in value]
+    return value
 
 
 def tool_version() -> str:

@@ -121,10 +121,21 @@ def validate(source: Source, schema: dict[str, Any], dirs: list[Path], diarie_pa
     for name, definition in (find_schema(DEFINITIONS, dirs) or {}).items():
         registry.add(name, definition)
     deviations = source.data.get("avvikelser") if isinstance(source.data, dict) else None
-    ids = {d["id"] for d in deviations or [] if isinstance(d, dict) and isinstance(d.get("id"), str)}
+    ids = {d["id"] for d in (deviations if isinstance(deviations, list) else []) if isinstance(d, dict) and isinstance(d.get("id"), str)}
     validator = Validator(schema, deviation_ids=ids, diarie_pattern=diarie_pattern)
-    validator.validate(source.data)
-    problems = [_translate(error, source, schema) for error in _leaves(validator._errors)]
+    try:
+        validator.validate(source.data)
+    except (TypeError, KeyError, AttributeError, IndexError):
+        # Cerberus' normalisation trips over a list where a named schema (`schema: person`)
+        # expects a mapping; validation without normalising reports that as a type error.
+        validator = Validator(schema, deviation_ids=ids, diarie_pattern=diarie_pattern)
+        validator.validate(source.data, normalize=False)
+    errors = _leaves(validator._errors)
+    misspelt = {(*e.document_path[:-1], m) for e in errors if e.code == ce.UNKNOWN_FIELD.code for m in _close_keys(tuple(e.document_path), schema)}
+    # A typo gives "unknown field" and "missing field" for one mistake; the first (with its
+    # suggestion) says it all.
+    errors = [e for e in errors if not (e.code == ce.REQUIRED_FIELD.code and tuple(e.document_path) in misspelt)]
+    problems = [_translate(error, source, schema) for error in errors]
     normalized = validator.document if validator.document is not None else source.data
     return normalized, sorted(set(problems))
 
@@ -201,21 +212,32 @@ def _regex_hint(path: tuple[Any, ...]) -> str:
     return _REGEX_HINTS.get(str(path[-1]), "") if path else ""
 
 
+def _level_keys(path: tuple[Any, ...], schema: dict[str, Any]) -> list[str]:
+    """The keys the schema allows beside the last element of `path`."""
+
+    def fields(rule: Any) -> dict[str, Any]:
+        found = rule.get("schema") if isinstance(rule, dict) else None
+        if isinstance(found, str):  # a registry reference
+            found = cerberus.schema_registry.get(found)
+        return found if isinstance(found, dict) else {}
+
+    rule: Any = {"type": "dict", "schema": schema}
+    for part in path[:-1]:
+        if isinstance(part, int):  # into a list: the rule of its items
+            rule = rule.get("schema", {}) if isinstance(rule, dict) and rule.get("type") == "list" else {}
+        else:
+            rule = fields(rule).get(part, {})
+    return list(fields(rule))
+
+
+def _close_keys(path: tuple[Any, ...], schema: dict[str, Any]) -> list[str]:
+    return difflib.get_close_matches(str(path[-1]), _level_keys(path, schema), n=1, cutoff=0.6)
+
+
 def _suggest(path: tuple[Any, ...], schema: dict[str, Any]) -> str:
     """Nearest valid key at the same level, so a typo tells the user what was meant."""
-    level: Any = schema
-    for part in path[:-1]:
-        if isinstance(part, int):
-            level = level.get("schema", {}) if isinstance(level, dict) else {}
-            continue
-        rule = level.get(part, {}) if isinstance(level, dict) else {}
-        level = rule.get("schema", {}) if isinstance(rule, dict) else {}
-        if isinstance(level, str):  # a registry reference
-            level = cerberus.schema_registry.get(level) or {}
-        if isinstance(level, dict) and level.get("type") == "dict":  # list item rule
-            level = level.get("schema", {})
-    keys = list(level) if isinstance(level, dict) else []
-    close = difflib.get_close_matches(str(path[-1]), keys, n=1, cutoff=0.6)
+    keys = _level_keys(path, schema)
+    close = _close_keys(path, schema)
     if close:
         return f"; menade du '{close[0]}'?"
     return f"; tillåtna fält här: {', '.join(keys)}" if keys and len(keys) <= 12 else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,7 +14,7 @@ import jinja2
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .errors import InputError, TemplateError
+from .errors import InputError, TemplateError, os_reason
 from .formatting import FILTERS
 from .resources import bundled
 
@@ -33,6 +34,7 @@ class DocumentTemplate:
     version: str
     valid_from: dt.date
     path: Path
+    source: str = "arende"  # front matter `underlag`: `arende` (a case file) or `arsrapport` (`mallgen report`)
 
     @property
     def internal(self) -> bool:
@@ -44,11 +46,17 @@ class DocumentTemplate:
         return f"{self.id}/{SOURCE_NAME}"
 
 
+_TEMPLATE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 
 
 def parse_template(path: Path) -> DocumentTemplate:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise TemplateError(path, None, "mallen är inte sparad som UTF-8") from None
+    except OSError as exc:
+        raise TemplateError(path, None, f"mallen kan inte läsas ({os_reason(exc)})") from None
     match = _FRONT.match(text)
     if not match:
         raise TemplateError(path, 1, "front matter saknas (börja filen med '---', fälten id, titel, avsnitt, malgrupp, version, giltig_fran och '---')")
@@ -56,6 +64,8 @@ def parse_template(path: Path) -> DocumentTemplate:
         meta = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
         raise TemplateError(path, 1, f"front matter är inte giltig YAML: {exc}") from None
+    if not isinstance(meta, dict):
+        raise TemplateError(path, 2, "front matter ska bestå av fält (nyckel: värde)")
     missing = [k for k in ("id", "titel", "avsnitt", "malgrupp", "version", "giltig_fran") if k not in meta]
     if missing:
         raise TemplateError(path, 1, f"front matter saknar {', '.join(missing)}")
@@ -63,8 +73,12 @@ def parse_template(path: Path) -> DocumentTemplate:
         raise TemplateError(path, 1, f"malgrupp '{meta['malgrupp']}' är okänd; välj bland {', '.join(AUDIENCES)}")
     if meta["id"] != path.parent.name:
         raise TemplateError(path, 1, f"id '{meta['id']}' ska vara samma som mappens namn '{path.parent.name}'")
+    if not _TEMPLATE_ID.fullmatch(meta["id"]):  # it names output files and a YAML section
+        raise TemplateError(path, 1, f"id '{meta['id']}' får bara innehålla små bokstäver a–z, siffror och bindestreck")
     if not isinstance(meta["giltig_fran"], dt.date):
         raise TemplateError(path, 1, "giltig_fran ska vara ett datum (ÅÅÅÅ-MM-DD)")
+    if meta.get("underlag", "arende") not in ("arende", "arsrapport"):
+        raise TemplateError(path, 1, f"underlag '{meta['underlag']}' är okänt; välj arende eller arsrapport")
     return DocumentTemplate(
         id=meta["id"],
         title=meta["titel"],
@@ -73,6 +87,7 @@ def parse_template(path: Path) -> DocumentTemplate:
         version=str(meta["version"]),
         valid_from=meta["giltig_fran"],
         path=path,
+        source=meta.get("underlag", "arende"),
     )
 
 
@@ -118,6 +133,7 @@ class Markdown(str):
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!{}])")
 _MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(?=\s|$)", re.M)
 _ENTITY = re.compile(r"&(?=#?\w+;)")
+_WHITESPACE = re.compile(r"[ \t\r\n\f\v\x1c-\x1f\x85\u2028\u2029]+")
 
 
 def escape_markdown(value: Any) -> str:
@@ -128,7 +144,9 @@ def escape_markdown(value: Any) -> str:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = " ".join(str(value).split())  # a plain field is one line: keeps tables and lists intact
+    # A plain field is one line (keeps tables and lists intact); only ordinary whitespace is
+    # collapsed, so the non-breaking spaces of amounts ("1 234 kr") survive.
+    text = _WHITESPACE.sub(" ", str(value)).strip(" ")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
@@ -177,8 +195,8 @@ def environment(dirs: tuple[Path, ...], kind: Kind) -> jinja2.Environment:
     return env
 
 
-def template_error(exc: jinja2.TemplateError) -> TemplateError:
-    """Turn a Jinja error into one that names the template file and line."""
+def template_error(exc: Exception) -> TemplateError:
+    """Turn an error raised while loading or running a template into one naming its file and line."""
     path, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
     tb = exc.__traceback__
     while tb is not None:  # runtime errors: Jinja rewrites frames to the template's file and line
@@ -187,13 +205,52 @@ def template_error(exc: jinja2.TemplateError) -> TemplateError:
             path, line = filename, tb.tb_lineno
         tb = tb.tb_next
     if isinstance(exc, jinja2.UndefinedError):
-        message = f"okänd variabel eller fält: {exc.message}"
+        message = f"okänd variabel eller fält: {_undefined(exc.message or '')}"
     elif isinstance(exc, jinja2.TemplateSyntaxError):
-        message = f"syntaxfel: {exc.message}"
+        message = f"syntaxfel: {_syntax(exc.message or '')}"
     elif isinstance(exc, jinja2.TemplateNotFound):
         message = f"mallen '{exc.name}' finns inte"
     elif isinstance(exc, jinja2.exceptions.SecurityError):
-        message = f"otillåten åtgärd i mallen: {exc}"
-    else:
+        attribute = re.search(r"attribute '([^']+)'", str(exc))
+        what = f"attributet '{attribute.group(1)}'" if attribute else "det"
+        message = f"otillåten åtgärd: mallen får inte använda {what}. Mallar körs i en sandlåda utan åtkomst till Python och filsystemet"
+    elif isinstance(exc, jinja2.TemplateError):
         message = str(exc)
+    elif isinstance(exc, RecursionError):
+        message = "mallen inkluderar sig själv (oändlig rekursion)"
+    else:
+        detail = f": {exc}" if str(exc) else ""
+        message = (f"mallen kunde inte köras ({type(exc).__name__}{detail}); kontrollera att filter som "
+                   "datum, belopp och klockslag får rätt sorts värde")
     return TemplateError(path or "mall", line, message)
+
+
+def _undefined(text: str) -> str:
+    """Jinja's English for a missing name, in Swedish."""
+    if match := re.fullmatch(r"'(.+)' has no attribute '(.+)'", text):
+        owner = "ett tomt värde (None)" if match.group(1) == "None" else "värdet"
+        return f"fältet '{match.group(2)}' finns inte i {owner}; kontrollera stavningen mot schemat"
+    if match := re.fullmatch(r"'(.+)' is undefined", text):
+        return f"'{match.group(1)}' finns inte; kontrollera stavningen"
+    return text
+
+
+_SYNTAX: list[tuple[str, Callable[[re.Match[str]], str]]] = [
+    (r"unexpected end of template.*looking for the following tags: (.+?)\. The innermost block that needs to be closed is '(\w+)'",
+     lambda m: f"mallen tar slut innan blocket '{m.group(2)}' stängs; lägg till {m.group(1).replace(' or ', ' eller ')}"),
+    (r"unexpected end of template", lambda m: "mallen tar slut mitt i ett uttryck"),
+    (r"unexpected '(.+)'", lambda m: f"oväntat '{m.group(1)}'; kontrollera klamrarna {{{{ }}}} och {{% %}}"),
+    (r"unexpected char '(.+)' at \d+", lambda m: f"oväntat tecken '{m.group(1)}'"),
+    (r"Encountered unknown tag '(\w+)'", lambda m: f"okänd tagg '{m.group(1)}'"),
+    (r"expected token '(.+)', got '(.+)'", lambda m: f"väntade '{m.group(1)}' men fick '{m.group(2)}'"),
+    (r"no filter named '(.+)'", lambda m: f"filtret '{m.group(1)}' finns inte (finns: {', '.join([*FILTERS, 'md'])})"),
+    (r"no test named '(.+)'", lambda m: f"testet '{m.group(1)}' finns inte"),
+]
+
+
+def _syntax(text: str) -> str:
+    """Jinja's English for a syntax error, in Swedish where we know the phrase."""
+    for pattern, swedish in _SYNTAX:
+        if match := re.search(pattern, text, re.S | re.I):
+            return swedish(match)
+    return text

@@ -1,0 +1,242 @@
+"""The leak scan: what reached a document that leaves the team, checked on the rendered files.
+
+The context already removes internal fields and masks personnummer (generator/context.py). This
+scan is the second, independent line: it extracts the text of every output of a non-internal
+document and searches it for
+
+- the case's internal values (fields marked `intern: true` in the case's schema or in the bundled
+  one, so a user schema that drops the marker does not hide a field from the scan), and
+- personnummer that are not masked (and, where the organisation profile says `vagra`, masked ones).
+
+What counts as an internal value: the text of an internal field, whole (when it holds at least
+MIN_VALUE letters and digits) and sentence by sentence (sentences of at least MIN_SENTENCE).
+Text is compared by its letters and digits only, case-folded, so Markdown, HTML tags, line breaks
+and Word runs cannot hide a match. Not searched, with the reason:
+
+- short coded values (`farg: rod`, `allvarlighet: mellan`): they are ordinary Swedish words
+  ("lag", "mellan") and cannot be told apart from prose; the context alone keeps them out;
+- text the case also holds in a field that is not internal (a name, or a sentence copied from an
+  internal note into an external field): it is no secret in the rendered document, and
+  `duplicated_internal_text` warns about it at validation so the officer can decide.
+
+PDFs are checked through the HTML page they are made from (WeasyPrint lays out exactly that page;
+the tests compare it with `pdftotext`), which keeps the scan fast and free of PDF parsing.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .case import Source, dotted
+from .context import internal_values, strip_internal
+from .errors import DataError, Problem
+from .formatting import PERSONNUMMER, find_personnummer
+from .schema import case_schema, schema_dirs
+from .templates import AUDIENCES, DocumentTemplate, catalogue, template_dirs
+
+if TYPE_CHECKING:
+    from .pipeline import Case
+
+MIN_VALUE = 10  # letters and digits of a whole internal value
+MIN_SENTENCE = 20  # letters and digits of one sentence of a longer internal text
+MASKED = re.compile(r"(?<![\dX])(\d{2})?XXXXXX[-+]XXXX(?![\dX])")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
+_TAG = re.compile(r"<[^>]*>")
+_ATTRIBUTE = re.compile(r"""=\s*"([^"]*)"|=\s*'([^']*)'""")
+
+
+def canonical(text: str) -> str:
+    """Letters and digits only, case-folded: how text is compared."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Needle:
+    """One piece of internal text to look for, and the field it comes from."""
+
+    path: tuple[Any, ...]
+    text: str
+
+
+def _strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def _pieces(text: str) -> list[str]:
+    """The whole text and each of its sentences, canonical, long enough to be distinctive."""
+    pieces = [canonical(text)] if len(canonical(text)) >= MIN_VALUE else []
+    for sentence in _SENTENCE_END.split(text):
+        piece = canonical(sentence)
+        if len(piece) >= MIN_SENTENCE and piece not in pieces:
+            pieces.append(piece)
+    return pieces
+
+
+def _schemas(case: Case) -> list[dict[str, Any]]:
+    """The case's own schema and the bundled one: a field internal in either is internal."""
+    bundled_ids = list(catalogue(tuple(template_dirs(None))))
+    return [case.schema, case_schema(bundled_ids, set(), schema_dirs(None))]
+
+
+def _internal(data: dict[str, Any], schemas: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
+    found: dict[tuple[Any, ...], Any] = {}
+    for schema in schemas:
+        for path, value in internal_values(data, {"type": "dict", "schema": schema}):
+            found.setdefault(path, value)
+    return found
+
+
+def _visible(data: dict[str, Any], schemas: list[dict[str, Any]]) -> list[tuple[tuple[Any, ...], str]]:
+    """Every text of the case that is not internal (by any of the schemas)."""
+    for schema in schemas:
+        data = strip_internal(data, {"type": "dict", "schema": schema})
+    return [(path, canonical(text)) for path, text in _strings(data, ()) if path[:1] != ("organisation",)]
+
+
+def needles(case: Case) -> list[Needle]:
+    """The internal texts a non-internal document must not contain."""
+    schemas = _schemas(case)
+    visible = [text for _, text in _visible(case.data, schemas)]
+    found: list[Needle] = []
+    for base, value in _internal(case.data, schemas).items():
+        for path, text in _strings(value, base):
+            for piece in _pieces(text):
+                if not any(piece in other for other in visible):
+                    found.append(Needle(path, piece))
+    return found
+
+
+def duplicated_internal_text(data: dict[str, Any], schema: dict[str, Any], source: Source) -> list[Problem]:
+    """Warnings for internal text the case also holds in a field that can reach other documents."""
+    schemas = [schema]
+    visible = _visible(data, schemas)
+    problems: list[Problem] = []
+    for base, value in _internal(data, schemas).items():
+        for path, text in _strings(value, base):
+            for piece in _pieces(text):
+                if len(piece) < MIN_SENTENCE:
+                    continue  # names and short phrases are shared between fields on purpose
+                other = next((where for where, seen in visible if piece in seen), None)
+                if other is not None:
+                    problems.append(source.problem(
+                        other,
+                        f"texten finns också i det interna fältet {dotted(path)} (rad {source.line_of(path)}); "
+                        "interna uppgifter får inte lämna teamet – kontrollera att den får stå här",
+                        warning=True,
+                    ))
+                    break
+    return sorted(set(problems))
+
+
+# --- text extraction ------------------------------------------------------------------------
+
+
+def html_text(page: str) -> str:
+    """The text of an HTML page, with attribute values (title, meta, links) included."""
+    attributes = " ".join(a or b for a, b in _ATTRIBUTE.findall(page))
+    return html.unescape(_TAG.sub(" ", page) + " " + attributes)
+
+
+def docx_text(data: bytes) -> str:
+    """The text of every XML part of a DOCX: body, headers, footers, notes and properties."""
+    parts: list[str] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in sorted(archive.namelist()):
+            if name.endswith(".xml") and (name.startswith("word/") or name.startswith("docProps/")):
+                parts.append(html.unescape(_TAG.sub(" ", archive.read(name).decode("utf-8", "replace"))))
+    return "\n".join(parts)
+
+
+def extract_text(extension: str, content: bytes) -> str:
+    """The text a reader of this output sees. PDFs: pass the HTML page they were made from."""
+    if extension == "docx":
+        return docx_text(content)
+    text = content.decode("utf-8", "replace")
+    return html_text(text) if extension in ("html", "pdf") else text
+
+
+# --- the scan -------------------------------------------------------------------------------
+
+
+def scan(case: Case, document: DocumentTemplate, texts: dict[str, str]) -> list[Problem]:
+    """Problems for everything in `texts` (extension -> extracted text) that must not be there."""
+    if document.internal:
+        return []
+    audience = AUDIENCES[document.audience].lower()
+    source = case.source
+    problems: list[Problem] = []
+    canon = {extension: canonical(text) for extension, text in texts.items()}
+    reported: set[tuple[Any, ...]] = set()
+    for needle in needles(case):
+        where = [extension for extension, text in canon.items() if needle.text in text]
+        if where and needle.path not in reported:
+            reported.add(needle.path)
+            problems.append(source.problem(
+                needle.path,
+                f"internt fält står i dokumentet '{document.id}' ({audience}; {', '.join(where)}). "
+                f"Interna uppgifter får aldrig lämna teamet; ta bort fältet ur mallen {document.path}",
+            ))
+    refuse = case.profile.get("sekretess", {}).get("personnummer") == "vagra"
+    found: dict[str, list[str]] = {}
+    for extension, text in texts.items():
+        flat = " ".join(text.split())
+        for number in find_personnummer(flat):
+            found.setdefault(number, []).append(extension)
+        if refuse:
+            for match in MASKED.finditer(flat):
+                found.setdefault(match.group(0), []).append(extension)
+    for number, where in found.items():
+        formats = ", ".join(dict.fromkeys(where))
+        masked = "X" in number
+        what = "ett maskerat personnummer" if masked else "ett personnummer som inte är maskerat"
+        rule = ("organisationsprofilen vägrar personnummer i dokument som lämnar teamet (sekretess.personnummer: vagra)"
+                if masked else "personnummer ska maskeras i dokument som lämnar teamet")
+        path = None if masked else _field_with(case.data, number)
+        message = f"dokumentet '{document.id}' ({audience}; {formats}) innehåller {what}; {rule}"
+        if path is not None:
+            problems.append(source.problem(path, message))
+        else:
+            line = _template_line(document, number)
+            problems.append(Problem(str(document.path), line, "", message + "; kontrollera mallen och fälten den skriver ut"))
+    return problems
+
+
+def _template_line(document: DocumentTemplate, number: str) -> int:
+    """The line of the document's own source that holds the number, or 0 (it came from elsewhere)."""
+    try:
+        lines = document.path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 0
+    return next((n for n, line in enumerate(lines, 1) if number in line), 0)
+
+
+def _field_with(data: dict[str, Any], number: str) -> tuple[Any, ...] | None:
+    digits = re.sub(r"\D", "", number)[-10:]
+    for path, text in _strings(data, ()):
+        for match in PERSONNUMMER.finditer(text):
+            if re.sub(r"\D", "", match.group(0))[-10:] == digits:
+                return path
+    return None
+
+
+def check(case: Case, document: DocumentTemplate, texts: dict[str, str]) -> None:
+    """Raise DataError (nothing is written) if the scan finds anything."""
+    problems = scan(case, document, texts)
+    if problems:
+        raise DataError(problems)
+
+
+__all__ = ["check", "duplicated_internal_text", "extract_text", "needles", "scan"]
