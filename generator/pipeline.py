@@ -16,7 +16,7 @@ from .errors import DataError, InputError, MallgenError, Problem, UsageError
 from .formatting import find_personnummer, mask_personnummer
 from .leaks import duplicated_internal_text
 from .organisation import board, load_profile, profile_path
-from .render import DocumentMeta, render_markdown, to_docx, to_html, to_markdown_file, to_pdf
+from .render import DocumentMeta, render_markdown, to_formats
 from .rules import check, refused_personnummer
 from .schema import case_schema, schema_dirs, section_key, validate
 from .templates import DocumentTemplate, catalogue, environment, find_template, template_dirs, template_error
@@ -191,23 +191,10 @@ def render_document(case: Case, document: DocumentTemplate, formats: tuple[str, 
     marking = secrecy_marking(case, document, body, meta.date)
     if marking is not None:
         body = render_secrecy(marking, context, dirs) + "\n" + body
-    out: list[Rendered] = []
-    texts: dict[str, str] = {}  # what a reader of each output sees, for the leak scan
-    for extension in formats:
-        if extension == "md":
-            content = to_markdown_file(body, meta, dirs).encode("utf-8")
-        elif extension == "html":
-            content = to_html(body, meta, dirs).encode("utf-8")
-        elif extension == "pdf":
-            page = to_html(body, meta, dirs, for_pdf=True)
-            content = to_pdf(page, meta, dirs)
-            texts[extension] = leaks.html_text(page)
-        else:
-            content = to_docx(body, meta, dirs)
-        texts.setdefault(extension, leaks.extract_text(extension, content))
-        out.append(Rendered(document, extension, content))
+    outputs = to_formats(body, meta, formats, dirs)
+    texts = {extension: text for extension, _, text in outputs}
     leaks.check(case, document, texts)
-    return out
+    return [Rendered(document, extension, content) for extension, content, _ in outputs]
 
 
 # --- secrecy marking (OSL 5 kap. 5 §) ---------------------------------------------------------

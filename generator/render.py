@@ -228,6 +228,30 @@ def to_docx(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], charts: Mappi
     return normalize_zip(buffer.getvalue(), {"docProps/core.xml": core_properties(meta)})
 
 
+def to_formats(body: str, meta: DocumentMeta, formats: tuple[str, ...], dirs: tuple[Path, ...],
+               charts: Mapping[str, Any] | None = None) -> list[tuple[str, bytes, str]]:
+    """One Markdown body in every requested format: (extension, bytes, the text a reader sees).
+
+    The text feeds the leak scan; for a PDF it is the HTML page WeasyPrint laid out.
+    """
+    from .leaks import extract_text, html_text
+
+    out: list[tuple[str, bytes, str]] = []
+    for extension in formats:
+        if extension == "md":
+            content = to_markdown_file(body, meta, dirs).encode("utf-8")
+        elif extension == "html":
+            content = to_html(body, meta, dirs, charts=charts).encode("utf-8")
+        elif extension == "pdf":
+            page = to_html(body, meta, dirs, for_pdf=True, charts=charts)
+            out.append((extension, to_pdf(page, meta, dirs), html_text(page)))
+            continue
+        else:
+            content = to_docx(body, meta, dirs, charts=charts)
+        out.append((extension, content, extract_text(extension, content)))
+    return out
+
+
 def core_properties(meta: DocumentMeta) -> bytes:
     """docProps/core.xml written directly: docxcompose rebinds python-docx's `cp` prefix to another
     namespace, which would put keywords, category and revision outside the core-properties schema."""

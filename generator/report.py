@@ -1415,24 +1415,33 @@ def render_formats(
     dirs: tuple[Path, ...],
     charts: dict[str, Any],
     output_id: str | None = None,
+    cases: list[CaseInput] | None = None,
 ) -> list[Any]:
-    """One document's Markdown body in every requested format, charts resolved per format."""
+    """One document's Markdown body in every requested format, charts resolved per format.
+
+    A document that leaves the team is scanned for the internal values of every case it was
+    compiled from (`cases`); a hit stops the report before anything is written.
+    """
     from .pipeline import Rendered
-    from .render import to_docx, to_html, to_markdown_file, to_pdf
+    from .render import to_formats
 
     document = replace(template, id=output_id) if output_id else template
-    out = []
-    for extension in formats:
-        if extension == "md":
-            content = to_markdown_file(body, meta, dirs).encode("utf-8")
-        elif extension == "html":
-            content = to_html(body, meta, dirs, charts=charts).encode("utf-8")
-        elif extension == "pdf":
-            content = to_pdf(to_html(body, meta, dirs, for_pdf=True, charts=charts), meta, dirs)
-        else:
-            content = to_docx(body, meta, dirs, charts=charts)
-        out.append(Rendered(document, extension, content))
-    return out
+    outputs = to_formats(body, meta, formats, dirs, charts)
+    if not template.internal and cases:
+        _scan_leaks(template, {extension: text for extension, _, text in outputs}, cases, meta.organisation)
+    return [Rendered(document, extension, content) for extension, content, _ in outputs]
+
+
+def _scan_leaks(template: Any, texts: dict[str, str], cases: list[CaseInput], profile: dict[str, Any]) -> None:
+    from . import leaks
+    from .pipeline import Case
+
+    problems: list[Problem] = []
+    for item in cases:
+        case = Case(item.source, item.data, {}, profile, [], "", [])
+        problems += leaks.scan(case, template, texts)
+    if problems:
+        raise DataError(sorted(set(problems)))
 
 
 def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Any]:
@@ -1450,7 +1459,7 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
     context = {"rapport": report, "org": profile, "mall": _mall(template), "diagram": alt, "decimal": decimal}
     body = render_markdown(template, context, dirs)
     meta = _meta(report, template, f"{region} {report.year}", report.date)
-    out += render_formats(template, body, meta, formats, dirs, charts)
+    out += render_formats(template, body, meta, formats, dirs, charts, cases=report.inputs.cases)
 
     tables = figure_tables(report)
     for name, (header, rows) in tables.items():

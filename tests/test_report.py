@@ -558,3 +558,24 @@ def test_cases_without_team_inputs_still_make_a_report_with_a_warning(cli, tmp_p
     text = (tmp_path / f"rapport-{YEAR}" / "samlad-aterrapportering.md").read_text(encoding="utf-8")
     assert "*Beskrivning av avtalsområdet saknas: teamunderlag har inte lämnats.*" in text
     assert "uppgift saknas" in text  # no contract register figures without a team input or register
+
+
+def test_a_template_that_reaches_for_a_case_internal_field_is_stopped(cli, tmp_path: Path) -> None:
+    """The board report is scanned for every source case's internal values before anything is written."""
+    own = tmp_path / "mallar" / "samlad-aterrapportering"
+    own.mkdir(parents=True)
+    source = (EXAMPLES.parent / "mallar" / "samlad-aterrapportering" / "dokument.md").read_text(encoding="utf-8")
+    leak = "{% for c in rapport.inputs.cases %}{% if c.data.verksamhetsbedomning %}{{ c.data.verksamhetsbedomning.motivering }}\n{% endif %}{% endfor %}\n"
+    (own / "dokument.md").write_text(source + "\n" + leak, encoding="utf-8")
+    out = tmp_path / "ut"
+
+    result = cli("report", "--year", str(YEAR), RAPPORT, "--mallar", tmp_path / "mallar", "-f", "md", "-o", out)
+
+    assert result.exit_code == 1
+    assert not out.exists()
+    first = result.stderr.splitlines()[0]
+    assert re.fullmatch(
+        rf".*/examples/rapport/arenden/[a-z-]+\.yaml:\d+: verksamhetsbedomning\.motivering: internt fält står i dokumentet "
+        rf"'samlad-aterrapportering' \(nämnd eller styrelse; md\)\. Interna uppgifter får aldrig lämna teamet; ta bort fältet ur mallen {re.escape(str(own / 'dokument.md'))}",
+        first,
+    ), first
