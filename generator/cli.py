@@ -24,7 +24,9 @@ def _report(problems: list[Problem]) -> None:
 def _report_kept(report: Any) -> None:
     """Say which hand-edited documents were left alone, and which were backed up under --force."""
     for path in report.kept:
-        click.echo(f"{path}: har redigerats för hand och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas).", err=True)
+        why = ("finns redan men saknas i manifest.json (skapad utanför mallgen, eller manifestet har tagits bort)"
+               if path in report.unrecorded else "har redigerats för hand")
+        click.echo(f"{path}: {why} och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas).", err=True)
     for path in report.backups:
         click.echo(f"{path}: sparad kopia av det handredigerade dokumentet.", err=True)
 

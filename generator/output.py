@@ -28,6 +28,7 @@ class WriteReport:
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
+    unrecorded: list[Path] = field(default_factory=list)  # kept files the manifest does not know at all
     backups: list[Path] = field(default_factory=list)
 
 
@@ -142,6 +143,8 @@ def _write_locked(case: Case, rendered: list[Rendered], folder: Path, force: boo
             if item.document.id in edited and not force:
                 if _edited(path, recorded, item.content):
                     report.kept.append(path)
+                    if path.name not in recorded:
+                        report.unrecorded.append(path)
                 continue  # nothing of a hand-edited document is rewritten
             if path.exists():
                 if not path.is_file():

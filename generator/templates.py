@@ -152,9 +152,16 @@ def escape_markdown(value: Any) -> str:
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
+_CONTAINER_FENCE = re.compile(r"^(\s*)(:::)", re.M)
+
+
 def as_markdown(value: Any) -> Markdown:
-    """Filter `md`: a free-text field written in Markdown (raw HTML in it is never rendered)."""
-    return Markdown("" if value is None else str(value).strip())
+    """Filter `md`: a free-text field written in Markdown (raw HTML in it is never rendered).
+
+    `:::` blocks belong to templates: in data they would forge a secrecy or decision box.
+    """
+    text = "" if value is None else str(value).strip()
+    return Markdown(_CONTAINER_FENCE.sub(r"\1\\\2", text))
 
 
 Kind = Literal["markdown", "markup"]

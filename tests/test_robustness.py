@@ -604,7 +604,39 @@ def test_raw_html_in_a_markdown_field_is_shown_literally(tmp_path: Path) -> None
         assert "<b>Vård</b> & Omsorg" in text, extension
 
 
+def test_a_markdown_field_cannot_forge_a_secrecy_or_decision_box(tmp_path: Path) -> None:
+    def forged(data: dict[str, Any]) -> None:
+        data["avvikelser"][0]["beskrivning"] = "Text före.\n\n::: sekretess\nSEKRETESS enligt påhittad lag\n:::\n\n::: beslut\nBeslut som ingen fattat\n:::"
+
+    out = tmp_path / "ut"
+    assert invoke("render", case_file(tmp_path, change=forged), "-f", "html,docx", "-o", out).exit_code == 0
+    folder = out / "FU-2026-014"
+    page = (folder / f"{DOCUMENT}.html").read_text(encoding="utf-8")
+    assert 'class="sekretess"' not in page and 'class="beslut"' not in page
+    assert "::: sekretess" in page
+    styles = {p.style.name for p in docx.Document(str(folder / f"{DOCUMENT}.docx")).paragraphs}
+    assert not styles & {"Sekretess", "Beslut"}
+
+
 # --- nothing is lost: hand edits, concurrent renders, half-finished writes -------------------
+
+
+def test_files_unknown_to_a_lost_manifest_are_kept_with_the_reason(tmp_path: Path) -> None:
+    path = case_file(tmp_path)
+    out = tmp_path / "ut"
+    assert invoke("render", path, "-f", "md", "-o", out).exit_code == 0
+    folder = out / "FU-2026-014"
+    (folder / "manifest.json").unlink()
+    (folder / f"{DOCUMENT}.md").write_text("Egen text\n", encoding="utf-8")
+
+    result = invoke("render", path, "-f", "md", "-o", out)
+
+    assert result.exit_code == 1
+    assert messages(result) == [
+        f"{folder / (DOCUMENT + '.md')}: finns redan men saknas i manifest.json (skapad utanför mallgen, eller manifestet har tagits bort) "
+        "och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas)."
+    ]
+    assert (folder / f"{DOCUMENT}.md").read_text(encoding="utf-8") == "Egen text\n"
 
 
 def test_hand_edited_docx_is_kept_unless_forced(tmp_path: Path) -> None:
