@@ -79,13 +79,14 @@ def internal_values(value: Any, rule: Any, path: tuple[Any, ...] = ()) -> list[t
     return found
 
 
-def _mask(value: Any) -> Any:
+def mask(value: Any) -> Any:
+    """Every personnummer in every string of a nested value, masked."""
     if isinstance(value, str):
         return mask_personnummer(value)
     if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
+        return {k: mask(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask(v) for v in value]
+        return [mask(v) for v in value]
     return value
 
 
@@ -95,7 +96,7 @@ def build_context(data: dict[str, Any], schema: dict[str, Any], template: Docume
     data = fill_optional(data, root)
     if not template.internal:
         data = strip_internal(data, root)
-        data = _mask(data)
+        data = mask(data)
     section = data.get(section_key(template.id)) or {}
     contract = data.get("avtal") or {}
     return {

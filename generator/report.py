@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from .case import Source, is_date, read_yaml
-from .context import fill_optional
+from .context import fill_optional, mask
 from .errors import DataError, InputError, Problem, UsageError
-from .formatting import find_personnummer, mask_personnummer
+from .formatting import find_personnummer
 from .organisation import board, load_profile, profile_path
 from .resources import bundled
 from .rules import check
@@ -954,9 +954,9 @@ def _area(name: str, board_id: str, cases: list[CaseInput], team: TeamInput | No
     area = Area(name=name, board_id=board_id, team=team.team if team else "", team_input=team, cases=cases)
     if team is not None:
         # The board report is public: personnummer in the teams' free text are masked (OSL 25:1).
-        area.description = _masked(team.data.get("beskrivning"))
-        area.comment = _masked(team.data.get("kommentar") or {})
-        area.specification = _masked(team.data.get("specifikation") or {})
+        area.description = mask(team.data.get("beskrivning"))
+        area.comment = mask(team.data.get("kommentar") or {})
+        area.specification = mask(team.data.get("specifikation") or {})
     else:  # no team input: the texts are absent, the figures are still there
         area.comment = dict.fromkeys(("aktiviteter", "slutsatser", "nasta_steg"))
         area.specification = dict.fromkeys(("uppfoljda_avtal", "handlingsplaner", "atgarder_utover_handlingsplan", "ovrigt"))
@@ -1350,16 +1350,6 @@ def to_xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]], report: Report
 
 
 # --- contexts for the templates -----------------------------------------------------------------
-
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_personnummer(value)
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked(v) for v in value]
-    return value
 
 
 # --- rendering: the three documents and the figure files -------------------------------------------

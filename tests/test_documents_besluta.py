@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from conftest import EXAMPLE, ROOT
+from conftest import EXAMPLE, ROOT, RenderedDocument
 
 OURS = ["kontrollplan", "slutrapport"]
 NBSP = "\u00a0"
@@ -33,46 +32,6 @@ SECTIONS = {
 # --- helpers -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Output:
-    """One rendered document: the Markdown text and the DOCX read back with python-docx."""
-
-    markdown: str
-    document: Any
-
-    @property
-    def paragraphs(self) -> list[tuple[str, str]]:
-        return [(p.style.name, p.text) for p in self.document.paragraphs]
-
-    def headings(self, level: int) -> list[str]:
-        return [text for style, text in self.paragraphs if style == f"Heading {level}"]
-
-    @property
-    def heading_levels(self) -> list[int]:
-        return [int(style.split()[1]) for style, _ in self.paragraphs if re.fullmatch(r"Heading \d", style)]
-
-    def styled(self, style: str) -> list[str]:
-        return [text for name, text in self.paragraphs if name == style]
-
-    def table(self, *header: str) -> list[list[str]]:
-        """The rows (header excluded) of the table whose header row is `header`."""
-        for table in self.document.tables:
-            rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
-            if rows and tuple(rows[0]) == header:
-                return rows[1:]
-        found = [[c.text for c in t.rows[0].cells] for t in self.document.tables]
-        raise AssertionError(f"no table with header {header}; found {found}")
-
-    @property
-    def text(self) -> str:
-        """Every paragraph and table cell of the DOCX, one per line."""
-        lines = [text for _, text in self.paragraphs]
-        for table in self.document.tables:
-            for row in table.rows:
-                lines.extend(cell.text for cell in row.cells)
-        return "\n".join(lines)
-
-
 def _run(*args: str | Path) -> Any:
     from generator.cli import main
 
@@ -88,7 +47,7 @@ def example_data() -> dict[str, Any]:
     return {key: value for key, value in data.items() if key in base or key in OURS}
 
 
-def render(data: dict[str, Any], folder: Path) -> dict[str, Output]:
+def render(data: dict[str, Any], folder: Path) -> dict[str, RenderedDocument]:
     folder.mkdir(parents=True, exist_ok=True)
     case = folder / "arende.yaml"
     case.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -96,7 +55,7 @@ def render(data: dict[str, Any], folder: Path) -> dict[str, Output]:
     assert result.exit_code == 0, result.output
     out = folder / "ut" / data["arende"]["id"]
     return {
-        name: Output((out / f"{name}.md").read_text(encoding="utf-8"), docx.Document(str(out / f"{name}.docx")))
+        name: RenderedDocument((out / f"{name}.md").read_text(encoding="utf-8"), docx.Document(str(out / f"{name}.docx")))
         for name in OURS
     }
 
@@ -107,7 +66,7 @@ def example() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def rendered(example: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Output]:
+def rendered(example: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, RenderedDocument]:
     return render(example, tmp_path_factory.mktemp("besluta"))
 
 
@@ -125,7 +84,7 @@ def assert_heading_order(levels: list[int]) -> None:
 # --- Kontrollplan ------------------------------------------------------------------------------
 
 
-def test_control_plan_shows_the_boards_decision(rendered: dict[str, Output]) -> None:
+def test_control_plan_shows_the_boards_decision(rendered: dict[str, RenderedDocument]) -> None:
     plan = rendered["kontrollplan"]
     decision = "Hälso- och sjukvårdsnämnden fastställde kontrollplanen 16 juni 2026, § 87."
     assert plan.styled("Beslut") == [decision]
@@ -143,14 +102,14 @@ def test_control_plan_decision_by_another_board(example: dict[str, Any], tmp_pat
     assert "Regionstyrelsen kan då besluta om ytterligare åtgärder" in plan.text
 
 
-def test_control_plan_is_addressed_to_the_provider(rendered: dict[str, Output]) -> None:
+def test_control_plan_is_addressed_to_the_provider(rendered: dict[str, RenderedDocument]) -> None:
     plan = rendered["kontrollplan"]
     recipient = plan.styled("Mottagare")
     assert recipient and recipient[0].startswith("Vård & Omsorg <Nord> AB\nAtt: Lena Åberg, Verksamhetschef")
     assert plan.paragraphs.index(("Mottagare", recipient[0])) < plan.paragraphs.index(("Heading 1", "Kontrollplan"))
 
 
-def test_control_plan_structure(rendered: dict[str, Output]) -> None:
+def test_control_plan_structure(rendered: dict[str, RenderedDocument]) -> None:
     plan = rendered["kontrollplan"]
     assert plan.headings(1) == ["Kontrollplan"]
     assert plan.headings(2) == [
@@ -161,7 +120,7 @@ def test_control_plan_structure(rendered: dict[str, Output]) -> None:
     assert_heading_order(markdown_heading_levels(plan.markdown))
 
 
-def test_control_plan_background_period_and_points(rendered: dict[str, Output]) -> None:
+def test_control_plan_background_period_and_points(rendered: dict[str, RenderedDocument]) -> None:
     plan = rendered["kontrollplan"]
     assert "Krav: Krav- och kvalitetsboken avsnitt 4.2 – läkare ska finnas på plats minst 40 timmar per vecka." in plan.text
     assert "Säkerställ läkarbemanning om minst 40 timmar per vecka." in plan.styled("List Bullet")
@@ -181,7 +140,7 @@ def test_control_plan_background_period_and_points(rendered: dict[str, Output]) 
     assert "| Vad | Hur | Hur ofta | Vem | Underlag (bevis) | Datum |" in plan.markdown
 
 
-def test_control_plan_tells_the_provider_what_to_do(rendered: dict[str, Output]) -> None:
+def test_control_plan_tells_the_provider_what_to_do(rendered: dict[str, RenderedDocument]) -> None:
     plan = rendered["kontrollplan"]
     assert "till Anna Lindqvist, anna.lindqvist@regionnorrsund.example." in plan.text
     due = plan.styled("List Bullet")
@@ -198,7 +157,7 @@ def test_control_plan_tells_the_provider_what_to_do(rendered: dict[str, Output])
 # --- Slutrapport -------------------------------------------------------------------------------
 
 
-def test_final_report_structure(rendered: dict[str, Output]) -> None:
+def test_final_report_structure(rendered: dict[str, RenderedDocument]) -> None:
     report = rendered["slutrapport"]
     assert report.headings(1) == ["Slutrapport"]
     assert report.headings(2) == [
@@ -209,7 +168,7 @@ def test_final_report_structure(rendered: dict[str, Output]) -> None:
     assert_heading_order(markdown_heading_levels(report.markdown))
 
 
-def test_final_report_facts(rendered: dict[str, Output]) -> None:
+def test_final_report_facts(rendered: dict[str, RenderedDocument]) -> None:
     texts = [text for _, text in rendered["slutrapport"].paragraphs if text.strip()]
     facts = texts[texts.index("Slutrapport") + 1]  # the block right after the H1
     assert "Diarienummer: HSN 2026-00123" in facts
@@ -218,7 +177,7 @@ def test_final_report_facts(rendered: dict[str, Output]) -> None:
     assert "Ansvarig handläggare: Anna Lindqvist, Regionutvecklare" in facts
 
 
-def test_final_report_has_every_deviation(rendered: dict[str, Output], example: dict[str, Any]) -> None:
+def test_final_report_has_every_deviation(rendered: dict[str, RenderedDocument], example: dict[str, Any]) -> None:
     report = rendered["slutrapport"]
     assert report.headings(3) == [f"{d['id']}. {d['rubrik']}" for d in example["avvikelser"]]
     text = report.text
@@ -229,7 +188,7 @@ def test_final_report_has_every_deviation(rendered: dict[str, Output], example: 
     assert report.table("Besökstyp", "Registrerade", "Enligt journal")  # Markdown table in the description
 
 
-def test_final_report_measures_table(rendered: dict[str, Output]) -> None:
+def test_final_report_measures_table(rendered: dict[str, RenderedDocument]) -> None:
     rows = rendered["slutrapport"].table("Steg", "Datum", "Åtgärd", "Beslutat av", "Resultat")
     assert [row[0] for row in rows] == [
         "2a Begäran om handlingsplan", "2b Uppföljning av handlingsplan", "3a Anmodan om rättelse",
@@ -253,7 +212,7 @@ def test_final_report_skip_reason(example: dict[str, Any], tmp_path: Path) -> No
     assert "Steg 4a Upprättande av kontrollplan: Nämnden begärde en kontrollplan direkt." in report.styled("List Bullet")
 
 
-def test_final_report_proposals_and_outcome(rendered: dict[str, Output], example: dict[str, Any]) -> None:
+def test_final_report_proposals_and_outcome(rendered: dict[str, RenderedDocument], example: dict[str, Any]) -> None:
     report = rendered["slutrapport"]
     assert report.styled("List Number") == example["slutrapport"]["forslag_till_beslut"]
     assert "Till Hälso- och sjukvårdsnämnden" in report.styled("Beslut")
@@ -263,7 +222,7 @@ def test_final_report_proposals_and_outcome(rendered: dict[str, Output], example
     assert "Den fördjupade uppföljningen fortsätter." in report.text
 
 
-def test_final_report_leaks_nothing_internal(rendered: dict[str, Output]) -> None:
+def test_final_report_leaks_nothing_internal(rendered: dict[str, RenderedDocument]) -> None:
     report = rendered["slutrapport"]
     for secret in ("Upprepade allvarliga brister", "ägarbyte", "Koncerninköp", "Allvarlighet"):
         assert secret not in report.text
