@@ -154,7 +154,12 @@ class _Converter:
         columns = max(len(r) for r in rows)
         table = self.target.add_table(rows=len(rows), cols=columns)
         table.style = self.document.styles["Tabell"]
+        table.autofit = False
         cells = table._cells  # once: table.cell(r, c) rebuilds the whole grid per call, quadratic in rows
+        for c, width in enumerate(_column_widths(rows, columns)):
+            table.columns[c].width = width
+            for r in range(len(rows)):
+                cells[r * columns + c].width = width
         for r, row in enumerate(rows):
             for c, (children, align) in enumerate(row):
                 cell = cells[r * columns + c]
@@ -269,6 +274,30 @@ class _Converter:
         t.set(qn("xml:space"), "preserve")
         run.append(t)
         link.append(run)
+
+
+TEXT_WIDTH = Cm(16)  # A4 less the margins of base.docx
+CHAR_WIDTH = Cm(0.22)  # one character of 10 pt Arial, wide letters and bold headers included
+CELL_PADDING = Cm(0.4)
+
+
+def _column_widths(rows: list[list[tuple[list[Token], str | None]]], columns: int) -> list[int]:
+    """Share the text width by what each column holds, so words are not broken mid-word
+    (equal widths squeeze a column of long words as much as a column of dates).
+
+    Each column first gets room for its longest word, then the rest is shared by text length.
+    """
+    minimum, weight = [], []
+    for c in range(columns):
+        texts = ["".join(t.content for t in row[c][0]) for row in rows if c < len(row)]
+        longest_word = max((len(word) for text in texts for word in text.split()), default=1)
+        longest_text = max((len(text) for text in texts), default=1)
+        minimum.append(CHAR_WIDTH * longest_word + CELL_PADDING)
+        weight.append(min(longest_text, 80) ** 0.5)
+    spare = TEXT_WIDTH - sum(minimum)
+    if spare <= 0:  # too many long words to fit: shrink proportionally
+        return [int(TEXT_WIDTH * m / sum(minimum)) for m in minimum]
+    return [int(m + spare * w / sum(weight)) for m, w in zip(minimum, weight)]
 
 
 def add_markdown(target: Any, document: DocxDocument, markdown: str, charts: Mapping[str, Any] | None = None) -> None:
