@@ -936,7 +936,13 @@ scalars = st.one_of(
     st.sampled_from(ODD_STRINGS),
 )
 keys = st.one_of(st.sampled_from(TOP_KEYS + ["id", "namn", "datum", "typ", "rubrik", "mote", "plats"]), st.text(min_size=1, max_size=10))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=5), max_leaves=12)
+
+
+def nested(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=5))
+
+
+values = st.recursive(scalars, nested, max_leaves=12)
 random_documents = st.dictionaries(st.sampled_from(TOP_KEYS) | st.text(min_size=1, max_size=8), values, max_size=8)
 
 
