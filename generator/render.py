@@ -155,7 +155,7 @@ def to_pdf(html: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> bytes:
 
     fetcher = _restricted_fetcher(tuple(d.resolve() for d in (*dirs, bundled("fonts"))))
     identifier = hashlib.sha256(f"{meta.case_id}/{meta.template_id}/{meta.data_hash}".encode()).hexdigest()[:32].encode()
-    document = HTML(string=html, base_url=str(bundled("mallar") / LAYOUT) + "/", url_fetcher=fetcher).render()
+    document = HTML(string=html, base_url=str(bundled("mallar") / LAYOUT) + "/", url_fetcher=fetcher).render(font_config=_font_config())
     moment = f"{meta.date.isoformat()}T00:00:00+00:00"
     document.metadata = ArchivalMetadata(
         provenance={
@@ -178,6 +178,14 @@ def to_pdf(html: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> bytes:
     )
     assert isinstance(pdf, bytes)
     return pdf
+
+
+@lru_cache(maxsize=1)
+def _font_config() -> Any:
+    """One fontconfig set-up per process, shared by every PDF (it is the slow part of a first render)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
 @lru_cache(maxsize=None)
