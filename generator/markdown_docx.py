@@ -35,6 +35,8 @@ class _Converter:
     def __init__(self, target: Any, document: DocxDocument, charts: Mapping[str, Any] | None = None) -> None:
         self.target = target
         self.charts = charts or {}
+        # Style names resolved once: python-docx scans every style of the document per lookup.
+        self.style_ids = {style.name: style.style_id for style in document.styles}
         self.pictures = 0
         self.document = document
         self.part = document.part
@@ -51,13 +53,13 @@ class _Converter:
             kind = token.type
             if kind == "heading_open":
                 level = int(token.tag[1])
-                paragraph = self.target.add_paragraph(style=f"Heading {min(level, 4)}")
+                paragraph = self._paragraph(f"Heading {min(level, 4)}")
                 self.after_table = False
                 self.inline(paragraph, tokens[i + 1].children or [])
                 i += 3
                 continue
             if kind == "paragraph_open":
-                paragraph = self.target.add_paragraph(style=self._paragraph_style())
+                paragraph = self._paragraph(self._paragraph_style())
                 if self.after_table:
                     paragraph.paragraph_format.space_before = Pt(10)
                     self.after_table = False
@@ -82,7 +84,7 @@ class _Converter:
                 self.container = None
             elif kind in ("fence", "code_block"):
                 for line in token.content.rstrip("\n").split("\n"):
-                    paragraph = self.target.add_paragraph(style="Kod")
+                    paragraph = self._paragraph("Kod")
                     paragraph.add_run(line)
             elif kind == "hr":
                 self._horizontal_rule()
@@ -91,6 +93,12 @@ class _Converter:
             elif kind == "blockquote_close":
                 self.container = None if self.container == "citat" else self.container
             i += 1
+
+    def _paragraph(self, style: str) -> Paragraph:
+        paragraph = self.target.add_paragraph()
+        if style != "Normal":
+            paragraph._p.style = self.style_ids[style]
+        return paragraph
 
     def _paragraph_style(self) -> str:
         if self.lists:
@@ -164,7 +172,7 @@ class _Converter:
             for c, (children, align) in enumerate(row):
                 cell = cells[r * columns + c]
                 paragraph = cell.paragraphs[0]
-                paragraph.style = self.document.styles["Tabellrubrik" if r < header_rows else "Tabelltext"]
+                paragraph._p.style = self.style_ids["Tabellrubrik" if r < header_rows else "Tabelltext"]
                 if align in ("right", "center"):
                     paragraph.alignment = 2 if align == "right" else 1
                 self.inline(paragraph, children)
@@ -176,7 +184,7 @@ class _Converter:
                 tr_pr.append(cant_split)
 
     def _horizontal_rule(self) -> None:
-        paragraph = self.target.add_paragraph(style="Normal")
+        paragraph = self._paragraph("Normal")
         p_pr = paragraph._p.get_or_add_pPr()
         border = OxmlElement("w:pBdr")
         bottom = OxmlElement("w:bottom")
@@ -262,7 +270,7 @@ class _Converter:
         run = OxmlElement("w:r")
         r_pr = OxmlElement("w:rPr")
         style = OxmlElement("w:rStyle")
-        style.set(qn("w:val"), self.document.styles["Hyperlink"].style_id)
+        style.set(qn("w:val"), self.style_ids["Hyperlink"])
         r_pr.append(style)
         if bold:
             r_pr.append(OxmlElement("w:b"))
