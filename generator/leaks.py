@@ -171,14 +171,19 @@ def extract_text(extension: str, content: bytes) -> str:
 # --- the scan -------------------------------------------------------------------------------
 
 
-def scan(case: Case, document: DocumentTemplate, texts: dict[str, str]) -> list[Problem]:
-    """Problems for everything in `texts` (extension -> extracted text) that must not be there."""
+def scan(case: Case, document: DocumentTemplate, texts: dict[str, str], canon: dict[str, str] | None = None,
+         personnummer: bool = True) -> list[Problem]:
+    """Problems for everything in `texts` (extension -> extracted text) that must not be there.
+
+    A caller scanning one document against many cases passes `canon` (the canonical texts, made
+    once) and checks personnummer with only one of them.
+    """
     if document.internal:
         return []
     audience = AUDIENCES[document.audience].lower()
     source = case.source
     problems: list[Problem] = []
-    canon = {extension: canonical(text) for extension, text in texts.items()}
+    canon = canon if canon is not None else {extension: canonical(text) for extension, text in texts.items()}
     reported: set[tuple[Any, ...]] = set()
     for needle in needles(case):
         where = [extension for extension, text in canon.items() if needle.text in text]
@@ -189,6 +194,8 @@ def scan(case: Case, document: DocumentTemplate, texts: dict[str, str]) -> list[
                 f"internt fält står i dokumentet '{document.id}' ({audience}; {', '.join(where)}). "
                 f"Interna uppgifter får aldrig lämna teamet; ta bort fältet ur mallen {document.path}",
             ))
+    if not personnummer:
+        return problems
     refuse = case.profile.get("sekretess", {}).get("personnummer") == "vagra"
     found: dict[str, list[str]] = {}
     for extension, text in texts.items():

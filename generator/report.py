@@ -1426,10 +1426,11 @@ def _scan_leaks(template: Any, texts: dict[str, str], cases: list[CaseInput], pr
     from . import leaks
     from .pipeline import Case
 
+    canon = {extension: leaks.canonical(text) for extension, text in texts.items()}
     problems: list[Problem] = []
-    for item in cases:
+    for index, item in enumerate(cases):
         case = Case(item.source, item.data, {}, profile, [], "", [])
-        problems += leaks.scan(case, template, texts)
+        problems += leaks.scan(case, template, texts, canon, personnummer=index == 0)
     if problems:
         raise DataError(sorted(set(problems)))
 

@@ -106,13 +106,36 @@ def find_schema(name: str, dirs: list[Path]) -> dict[str, Any] | None:
 
 
 def case_schema(document_ids: list[str], required: set[str], dirs: list[Path]) -> dict[str, Any]:
-    """The base schema plus one optional (or, for `required`, mandatory) section per document."""
-    schema = dict(find_schema(BASE, dirs) or {})
+    """The base schema plus one optional (or, for `required`, mandatory) section per document.
+
+    The same arguments give the same (shared, never modified) dict, so its validator is built once.
+    """
+    return _case_schema(tuple(document_ids), frozenset(required), tuple(dirs))
+
+
+@lru_cache(maxsize=64)
+def _case_schema(document_ids: tuple[str, ...], required: frozenset[str], dirs: tuple[Path, ...]) -> dict[str, Any]:
+    schema = dict(find_schema(BASE, list(dirs)) or {})
     for doc_id in document_ids:
-        section = find_schema(doc_id, dirs)
+        section = find_schema(doc_id, list(dirs))
         if section is not None:
             schema[section_key(doc_id)] = {**section, "required": doc_id in required}
     return schema
+
+
+_VALIDATORS: dict[int, tuple[dict[str, Any], Validator]] = {}
+
+
+def _validator(schema: dict[str, Any], ids: set[str], diarie_pattern: str | None) -> Validator:
+    """One validator per schema: Cerberus checks the schema itself when a validator is made,
+    which costs more than validating a case."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = (schema, Validator(schema))
+        _VALIDATORS[id(schema)] = cached
+    validator = cached[1]
+    validator.deviation_ids, validator.diarie_pattern = ids, diarie_pattern
+    return validator
 
 
 def validate(source: Source, schema: dict[str, Any], dirs: list[Path], diarie_pattern: str | None = None) -> tuple[dict[str, Any], list[Problem]]:
@@ -122,7 +145,7 @@ def validate(source: Source, schema: dict[str, Any], dirs: list[Path], diarie_pa
         registry.add(name, definition)
     deviations = source.data.get("avvikelser") if isinstance(source.data, dict) else None
     ids = {d["id"] for d in (deviations if isinstance(deviations, list) else []) if isinstance(d, dict) and isinstance(d.get("id"), str)}
-    validator = Validator(schema, deviation_ids=ids, diarie_pattern=diarie_pattern)
+    validator = _validator(schema, ids, diarie_pattern)
     try:
         validator.validate(source.data)
     except (TypeError, KeyError, AttributeError, IndexError):
