@@ -7,7 +7,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
@@ -294,5 +294,5 @@ def read_yaml(path: str | Path, what: str = "ärendefilen") -> Source:
     return source
 
 
-def is_date(value: Any) -> bool:
+def is_date(value: Any) -> TypeGuard[dt.date]:
     return isinstance(value, dt.date) and not isinstance(value, dt.datetime)

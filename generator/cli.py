@@ -62,9 +62,11 @@ def _options(documents: tuple[str, ...], templates: Path | None, organisation: P
 
 
 _case_files = click.argument("arenden", metavar="ÄRENDE.yaml...", nargs=-1, required=True, type=click.Path(path_type=Path))
-_documents = click.option("-d", "--dokument", "documents", multiple=True, metavar="DOKUMENT", help="Bara detta dokument (kan upprepas). Se 'mallgen documents'.")
+_documents = click.option("-d", "--dokument", "documents", multiple=True, metavar="DOKUMENT",
+                          help="Bara detta dokument (kan upprepas). Se 'mallgen documents'.")
 _templates = click.option("--mallar", "templates", type=click.Path(path_type=Path), help="Egen mallmapp som söks före de inbyggda mallarna.")
-_organisation = click.option("--organisation", "organisation", type=click.Path(path_type=Path), help="Organisationsprofil (annars organisation.yaml bredvid ärendet).")
+_organisation = click.option("--organisation", "organisation", type=click.Path(path_type=Path),
+                             help="Organisationsprofil (annars organisation.yaml bredvid ärendet).")
 
 
 @click.group(context_settings=CONTEXT)
@@ -118,7 +120,8 @@ def validate_command(arenden: tuple[Path, ...], documents: tuple[str, ...], temp
 @_organisation
 @click.option("--force", is_flag=True, help="Skriv över dokument som redigerats för hand (de sparas först som daterad kopia).")
 @_handle
-def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], formats: str | None, out_dir: Path, templates: Path | None, organisation: Path | None, force: bool) -> None:
+def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], formats: str | None, out_dir: Path,
+                   templates: Path | None, organisation: Path | None, force: bool) -> None:
     """Skapa dokumenten för ett eller flera ärenden.
 
     Utan -d skapas varje dokument som ärendet har uppgifter för; utan -f alla format.
@@ -160,11 +163,12 @@ def documents_command(templates: Path | None) -> None:
     """
     from .templates import AUDIENCES, catalogue, template_dirs
 
-    rows = [(t.id, t.title, t.section, AUDIENCES[t.audience], f"{t.version} ({t.valid_from.isoformat()})") for t in catalogue(tuple(template_dirs(templates))).values()]
+    templates_found = catalogue(tuple(template_dirs(templates))).values()
+    rows = [(t.id, t.title, t.section, AUDIENCES[t.audience], f"{t.version} ({t.valid_from.isoformat()})") for t in templates_found]
     headers = ("Id", "Titel", "Avsnitt", "Målgrupp", "Version (giltig från)")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     for row in [headers, *rows]:
-        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
 
 
 @main.command("new", context_settings=CONTEXT)
@@ -190,14 +194,16 @@ def new_command(typ: str, out_file: Path | None) -> None:
 @main.command("report", context_settings=CONTEXT)
 @click.option("--year", "--ar", "year", type=int, required=True, metavar="ÅÅÅÅ", help="Året som rapporten gäller.")
 @click.argument("inputs", metavar="INDATA...", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-f", "--format", "formats", metavar="FORMAT", help="Kommaseparerat: pdf,docx,html,md (standard: alla). Siffrorna skrivs alltid som CSV och XLSX.")
+@click.option("-f", "--format", "formats", metavar="FORMAT",
+              help="Kommaseparerat: pdf,docx,html,md (standard: alla). Siffrorna skrivs alltid som CSV och XLSX.")
 @click.option("-o", "--ut", "out_dir", type=click.Path(path_type=Path), default=Path("output"), show_default=True, help="Mapp för rapporten.")
 @_templates
 @_organisation
 @click.option("--kontrollera", "check_only", is_flag=True, help="Kontrollera bara indata och siffror; skriv inga filer.")
 @click.option("--force", is_flag=True, help="Skriv över dokument som redigerats för hand (de sparas först som daterad kopia).")
 @_handle
-def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out_dir: Path, templates: Path | None, organisation: Path | None, check_only: bool, force: bool) -> None:
+def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out_dir: Path, templates: Path | None,
+                   organisation: Path | None, check_only: bool, force: bool) -> None:
     """Sammanställ den samlade återrapporteringen till uppdragsgivare för ett år.
 
     INDATA är ärendefiler (löpande och fördjupade), teamunderlag (ett per team och

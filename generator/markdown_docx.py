@@ -95,7 +95,7 @@ class _Converter:
             i += 1
 
     def _paragraph(self, style: str) -> Paragraph:
-        paragraph = self.target.add_paragraph()
+        paragraph: Paragraph = self.target.add_paragraph()
         if style != "Normal":
             paragraph._p.style = self.style_ids[style]
         return paragraph
@@ -154,8 +154,8 @@ class _Converter:
                 rows.append([])
                 header_rows += 1 if in_head else 0
             elif token.type in ("th_open", "td_open"):
-                style = token.attrGet("style") or ""
-                align = style.split(":", 1)[1] if "text-align" in str(style) else None
+                style = str(token.attrGet("style") or "")
+                align = style.split(":", 1)[1] if "text-align" in style else None
                 rows[-1].append((tokens[j + 1].children or [], str(align) if align else None))
         if not rows:
             return
@@ -305,7 +305,7 @@ def _column_widths(rows: list[list[tuple[list[Token], str | None]]], columns: in
     spare = TEXT_WIDTH - sum(minimum)
     if spare <= 0:  # too many long words to fit: shrink proportionally
         return [int(TEXT_WIDTH * m / sum(minimum)) for m in minimum]
-    return [int(m + spare * w / sum(weight)) for m, w in zip(minimum, weight)]
+    return [int(m + spare * w / sum(weight)) for m, w in zip(minimum, weight, strict=False)]
 
 
 def add_markdown(target: Any, document: DocxDocument, markdown: str, charts: Mapping[str, Any] | None = None) -> None:

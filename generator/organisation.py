@@ -18,8 +18,9 @@ def profile_path(case_path: Path, data: dict[str, Any], explicit: Path | None) -
     """Which profile a case uses: `--organisation`, the case's `organisation:` key, one beside the case, or the example."""
     if explicit is not None:
         return explicit
-    if isinstance(data.get("organisation"), str):
-        return (case_path.parent / data["organisation"]).resolve()
+    named = data.get("organisation")
+    if isinstance(named, str):
+        return (case_path.parent / named).resolve()
     beside = case_path.parent / PROFILE_NAME
     if beside.is_file():
         return beside
@@ -43,7 +44,9 @@ def load_profile(path: Path) -> tuple[dict[str, Any], list[Problem]]:
                 problems.append(source.problem(("diarienummer_exempel",), "exemplet följer inte diarienummer_monster"))
     colour = profile.get("farg")
     if isinstance(colour, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", colour) and contrast_on_white(colour) < 4.5:
-        problems.append(source.problem(("farg",), f"färgen {colour} har för låg kontrast mot vitt ({contrast_on_white(colour):.1f}:1, minst 4.5:1 krävs för tillgänglighet); välj en mörkare färg"))
+        ratio = contrast_on_white(colour)
+        problems.append(source.problem(("farg",), f"färgen {colour} har för låg kontrast mot vitt ({ratio:.1f}:1, "
+                                       "minst 4.5:1 krävs för tillgänglighet); välj en mörkare färg"))
     return profile, problems
 
 

@@ -113,7 +113,9 @@ def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]
     if not any(not p.warning for p in problems):
         problems += duplicated_internal_text(data, schema, source)
     if not documents and not any(not p.warning for p in problems):
-        problems.append(source.problem((), "ärendet har ännu inga uppgifter för något dokument; fyll i en dokumentsektion, t.ex. 'kallelse_dialogmote:' (i en fil från 'mallgen new': ta bort '# ' framför sektionens rader; se 'mallgen documents')"))
+        problems.append(source.problem((), "ärendet har ännu inga uppgifter för något dokument; fyll i en dokumentsektion, "
+                                       "t.ex. 'kallelse_dialogmote:' (i en fil från 'mallgen new': ta bort '# ' framför "
+                                       "sektionens rader; se 'mallgen documents')"))
     if any(not p.warning for p in problems):
         return None, problems
     return Case(source, data, schema, profile, documents, data_hash(data, profile), problems), problems

@@ -11,7 +11,7 @@ import io
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.container import container_plugin
 
 from .resources import bundled
-from .templates import LAYOUT, DocumentTemplate, Markdown, environment, template_error
+from .templates import LAYOUT, DocumentTemplate, Kind, Markdown, environment, template_error
 
 # Blocks a template can mark with `::: name` … `:::`; each has a look in HTML and a style in DOCX.
 CONTAINERS = ("mottagare", "avsandare", "signatur", "beslut", "sekretess", "exempel")
@@ -69,7 +69,7 @@ def markdown_parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
     for name in CONTAINERS:
         parser.use(container_plugin, name=name)
-    parser.validateLink = _safe_link
+    parser.validateLink = _safe_link  # type: ignore[method-assign]  # markdown-it-py's documented hook
     parser.core.ruler.push("header_scope", _header_scope)
     parser.add_render_rule("image", _render_image)  # charts; any other image via _image_as_text
     return parser
@@ -139,8 +139,8 @@ def to_html(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], for_pdf: bool
     )
 
 
-def _render_layout(dirs: tuple[Path, ...], kind: str, name: str, **context: Any) -> str:
-    env = environment(dirs, kind)  # type: ignore[arg-type]
+def _render_layout(dirs: tuple[Path, ...], kind: Kind, name: str, **context: Any) -> str:
+    env = environment(dirs, kind)
     try:
         return env.get_template(f"{LAYOUT}/{name}").render(context)
     except Exception as exc:  # as in render_markdown
@@ -188,7 +188,7 @@ def _font_config() -> Any:
     return FontConfiguration()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _restricted_fetcher(roots: tuple[Path, ...]) -> Any:
     """WeasyPrint may read files from the template and font folders only: no network, no other files."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse

@@ -52,17 +52,13 @@ def _get(data: dict[str, Any], *path: Any) -> Any:
     return value
 
 
-def _dates(*values: Any) -> bool:
-    return all(is_date(v) for v in values)
-
-
 def contract(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
     board_id = _get(data, "avtal", "namnd")
     if isinstance(board_id, str) and board(profile, board_id) is None:
         known = ", ".join(b["id"] for b in profile.get("namnder", []))
         yield src.problem(("avtal", "namnd"), f"nämnden '{board_id}' finns inte i organisationsprofilen (kända: {known})")
     start, end = _get(data, "avtal", "giltigt_fran"), _get(data, "avtal", "giltigt_till")
-    if _dates(start, end) and end < start:
+    if is_date(start) and is_date(end) and end < start:
         yield src.problem(("avtal", "giltigt_till"), "avtalet slutar före det börjar")
 
 
@@ -90,7 +86,8 @@ def escalation(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
         level, decided_by, when = step.get("steg"), step.get("beslutsfattare"), step.get("datum")
         if level in MANDATE and decided_by in MANDATE_TEXT and decided_by not in MANDATE[level]:
             holders = " eller ".join(MANDATE_TEXT[m] for m in sorted(MANDATE[level]))
-            yield src.problem(("eskalering", index, "beslutsfattare"), f"steg {level} beslutas enligt handboken kap. 4 av {holders}, inte av {MANDATE_TEXT[decided_by]}")
+            yield src.problem(("eskalering", index, "beslutsfattare"),
+                              f"steg {level} beslutas enligt handboken kap. 4 av {holders}, inte av {MANDATE_TEXT[decided_by]}")
         if level in LADDER:
             position = LADDER.index(level)
             skipped = LADDER[highest + 1:position]
@@ -110,11 +107,11 @@ def call_in(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Itera
     meeting = doc.get("mote") or {}
     sent, reply, held = doc.get("datum"), doc.get("svar_senast"), meeting.get("datum")
     key = "kallelse_dialogmote"
-    if _dates(reply, held) and reply >= held:
+    if is_date(reply) and is_date(held) and reply >= held:
         yield src.problem((key, "svar_senast"), "sista svarsdag måste vara före mötesdagen")
-    if _dates(sent, reply) and reply < sent:
+    if is_date(sent) and is_date(reply) and reply < sent:
         yield src.problem((key, "svar_senast"), "sista svarsdag är före kallelsens datum")
-    if _dates(sent, held) and held <= sent:
+    if is_date(sent) and is_date(held) and held <= sent:
         yield src.problem((key, "mote", "datum"), "mötet måste vara efter kallelsens datum")
     start, end = meeting.get("start"), meeting.get("slut")
     if isinstance(start, str) and isinstance(end, str) and end.replace(".", ":") <= start.replace(".", ":"):
@@ -135,12 +132,13 @@ def correction(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
     if isinstance(decided_by, str) and decided_by != "teamet":
         yield src.problem((key, "beslut", "beslutsfattare"), "anmodan om rättelse beslutas av teamet (handboken kap. 4, steg 3a); skriv 'teamet'")
     consulted, decided = _get(doc, "samrad_jurist", "datum"), _get(doc, "beslut", "datum")
-    if _dates(consulted, decided) and consulted > decided:
+    if is_date(consulted) and is_date(decided) and consulted > decided:
         yield src.problem((key, "samrad_jurist", "datum"), "samrådet med regionjuristen ska ske före beslutet")
-    if _dates(doc.get("datum"), doc.get("rattelse_senast")) and doc["rattelse_senast"] <= doc["datum"]:
+    if is_date(doc.get("datum")) and is_date(doc.get("rattelse_senast")) and doc["rattelse_senast"] <= doc["datum"]:
         yield src.problem((key, "rattelse_senast"), "sista dag för rättelse måste vara efter anmodans datum")
     if "presidiet_informerat" not in doc:
-        yield src.problem((key,), "anmodan ska återrapporteras till presidiet i ansvarig nämnd eller styrelse; ange 'presidiet_informerat' när det skett", warning=True)
+        yield src.problem((key,), "anmodan ska återrapporteras till presidiet i ansvarig nämnd eller styrelse; "
+                          "ange 'presidiet_informerat' när det skett", warning=True)
 
 
 def control_plan(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
@@ -153,7 +151,7 @@ def control_plan(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> 
         known = ", ".join(b["id"] for b in profile.get("namnder", []))
         yield src.problem((key, "namndbeslut", "namnd"), f"nämnden '{board_id}' finns inte i organisationsprofilen (kända: {known})")
     start, end = _get(doc, "period", "fran"), _get(doc, "period", "till")
-    if _dates(start, end):
+    if is_date(start) and is_date(end):
         if end <= start:
             yield src.problem((key, "period", "till"), "kontrollperioden slutar innan den börjar")
         for index, point in enumerate(doc.get("kontrollpunkter") or []):
@@ -161,7 +159,7 @@ def control_plan(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> 
                 if is_date(when) and not start <= when <= end:
                     yield src.problem((key, "kontrollpunkter", index, "datum", n), "kontrolldatumet ligger utanför kontrollperioden", warning=True)
     decided = _get(doc, "namndbeslut", "datum")
-    if _dates(decided, doc.get("datum")) and decided > doc["datum"]:
+    if is_date(decided) and is_date(doc.get("datum")) and decided > doc["datum"]:
         yield src.problem((key, "namndbeslut", "datum"), "nämndens beslut är daterat efter kontrollplanen; planen gäller först när den fastställts")
 
 
@@ -176,7 +174,7 @@ def assignment(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
         if "presidiet_informerat" not in doc:
             yield src.problem((key,), "presidiet i ansvarig nämnd ska informeras när fördjupad uppföljning startat; ange 'presidiet_informerat'", warning=True)
     for index, row in enumerate(doc.get("tidsplan") or []):
-        if isinstance(row, dict) and _dates(row.get("fran"), row.get("klart")) and row["klart"] < row["fran"]:
+        if isinstance(row, dict) and is_date(row.get("fran")) and is_date(row.get("klart")) and row["klart"] < row["fran"]:
             yield src.problem((key, "tidsplan", index, "klart"), "aktiviteten ska vara klar efter att den börjat")
 
 
@@ -188,9 +186,9 @@ def handover(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iter
 
 def final_report(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
     doc = data.get("slutrapport")
-    if isinstance(doc, dict) and doc.get("utfall") == "havning":
-        if not any(isinstance(s, dict) and s.get("steg") == "5" for s in data.get("eskalering") or []):
-            yield src.problem(("slutrapport", "utfall"), "hävning beslutas av nämnd (steg 5), men eskaleringen har inget steg 5", warning=True)
+    steps = data.get("eskalering") or []
+    if isinstance(doc, dict) and doc.get("utfall") == "havning" and not any(isinstance(s, dict) and s.get("steg") == "5" for s in steps):
+        yield src.problem(("slutrapport", "utfall"), "hävning beslutas av nämnd (steg 5), men eskaleringen har inget steg 5", warning=True)
 
 
 RULES: list[Rule] = [contract, deviations, escalation, call_in, correction, control_plan, assignment, handover, final_report]

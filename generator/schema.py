@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import cerberus
 import cerberus.errors as ce
+import yaml
 from organisationsnummer import organisationsnummer
 from personnummer import personnummer
-import yaml
 
 from .case import InvalidDate, Source
 from .errors import InputError, Problem
@@ -80,7 +80,7 @@ def section_key(document_id: str) -> str:
     return document_id.replace("-", "_")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -98,7 +98,7 @@ def template_dirs(user_dir: Path | None = None) -> list[Path]:
     return [*([user_dir] if user_dir else []), bundled("mallar")]
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(dirs: tuple[Path, ...]) -> dict[str, DocumentTemplate]:
     """Every document template found along the search path; the first folder wins."""
     found: dict[str, DocumentTemplate] = {}
@@ -170,7 +170,7 @@ Kind = Literal["markdown", "markup"]
 class _Loader(jinja2.FileSystemLoader):
     """Loads sources with their front matter blanked out, so line numbers stay those of the file."""
 
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
         match = _FRONT.match(source)
         if match:
@@ -178,7 +178,7 @@ class _Loader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment(dirs: tuple[Path, ...], kind: Kind) -> jinja2.Environment:
     """The only place a Jinja environment is made: sandboxed, strict, same filters everywhere.
 

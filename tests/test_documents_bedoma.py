@@ -11,7 +11,6 @@ import docx
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from conftest import EXAMPLE, ROOT, RenderedDocument
 
 OURS = ["overlamning", "uppdragshandling", "anmodan_om_rattelse"]
@@ -70,7 +69,7 @@ def assert_heading_outline(out: RenderedDocument, title: str) -> None:
     assert len(out.headings(1)) == 1 and out.headings(1)[0].startswith(title)
     levels = [int(style.split()[-1]) for style, _ in out.paragraphs if style.startswith("Heading ")]
     assert levels[0] == 1
-    for before, after in zip(levels, levels[1:]):
+    for before, after in zip(levels, levels[1:], strict=False):
         assert after <= before + 1, levels
 
 

@@ -13,7 +13,6 @@ import docx
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from conftest import EXAMPLE, ROOT, RenderedDocument
 
 OURS = ["kontrollplan", "slutrapport"]
@@ -77,7 +76,7 @@ def markdown_heading_levels(markdown: str) -> list[int]:
 def assert_heading_order(levels: list[int]) -> None:
     """Exactly one H1, first; no level skipped on the way down."""
     assert levels and levels[0] == 1 and levels.count(1) == 1, levels
-    for previous, current in zip(levels, levels[1:]):
+    for previous, current in zip(levels, levels[1:], strict=False):
         assert current <= previous + 1, levels
 
 

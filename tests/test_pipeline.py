@@ -14,9 +14,8 @@ from pathlib import Path
 
 import docx
 import pytest
-from markdown_it import MarkdownIt
-
 from conftest import CASES, EXAMPLE, ROOT
+from markdown_it import MarkdownIt
 
 CORE = ["overlamning", "uppdragshandling", "kallelse-dialogmote", "anmodan-om-rattelse", "kontrollplan", "slutrapport"]
 IN_CI = os.environ.get("CI") == "true"
