@@ -231,7 +231,8 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
     counts = report.counts
     summary = f"{counts['arenden']} ärenden, {counts['team']} teamunderlag, {len(report.areas)} avtalsområden"
     if counts["andra_ar"]:
-        summary += f" ({counts['andra_ar']} ärendefiler gällde andra år)"
+        other = counts["andra_ar"]
+        summary += " (1 ärendefil gällde ett annat år)" if other == 1 else f" ({other} ärendefiler gällde andra år)"
     if check_only:
         click.echo(f"rapport-{year}: {summary}; {len(built.warnings)} varningar. Inget skrevs (--kontrollera).")
         return
