@@ -21,6 +21,10 @@ def _report(problems: list[Problem]) -> None:
         click.echo(str(problem), err=True)
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _report_kept(report: Any) -> None:
     """Say which hand-edited documents were left alone, and which were backed up under --force."""
     for path in report.kept:
@@ -229,12 +233,13 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
     _report(built.warnings)
     report = built.report
     counts = report.counts
-    summary = f"{counts['arenden']} ärenden, {counts['team']} teamunderlag, {len(report.areas)} avtalsområden"
+    summary = (f"{_count(counts['arenden'], 'ärende', 'ärenden')}, {counts['team']} teamunderlag, "
+               f"{_count(len(report.areas), 'avtalsområde', 'avtalsområden')}")
     if counts["andra_ar"]:
         other = counts["andra_ar"]
         summary += " (1 ärendefil gällde ett annat år)" if other == 1 else f" ({other} ärendefiler gällde andra år)"
     if check_only:
-        click.echo(f"rapport-{year}: {summary}; {len(built.warnings)} varningar. Inget skrevs (--kontrollera).")
+        click.echo(f"rapport-{year}: {summary}; {_count(len(built.warnings), 'varning', 'varningar')}. Inget skrevs (--kontrollera).")
         return
     written = write_case(built.folder_case, built.rendered, out_dir, force=force)
     _report_kept(written)

@@ -92,6 +92,10 @@ def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]
         if template.source != "arende":
             raise UsageError(f"dokumentet '{doc_id}' sammanställs ur ett helt års underlag med 'mallgen report --year ÅÅÅÅ INDATA...', inte ur en ärendefil.")
     source = read_yaml(path)
+    if "arende" not in source.data and isinstance(source.data.get("team"), dict):
+        year = source.data.get("ar") if isinstance(source.data.get("ar"), int) else "ÅÅÅÅ"
+        raise InputError(f"{path}: det här är ett teamunderlag till årsrapporten, inte en ärendefil. "
+                         f"Kontrollera det med: mallgen report --year {year} {path} --kontrollera")
     profile_file = profile_path(path, source.data, options.organisation)
     try:
         profile, problems = load_profile(profile_file)

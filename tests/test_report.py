@@ -579,3 +579,16 @@ def test_a_template_that_reaches_for_a_case_internal_field_is_stopped(cli, tmp_p
         rf"'samlad-aterrapportering' \(nämnd eller styrelse; md\)\. Interna uppgifter får aldrig lämna teamet; ta bort fältet ur mallen {re.escape(str(own / 'dokument.md'))}",
         first,
     ), first
+
+
+def test_validate_points_a_team_input_to_the_report_check(cli) -> None:
+    team = RAPPORT / "team" / "radiologi.yaml"
+    result = cli("validate", team)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{team}: det här är ett teamunderlag till årsrapporten, inte en ärendefil. "
+        f"Kontrollera det med: mallgen report --year 2026 {team} --kontrollera"
+    )
+    check = cli("report", "--year", "2026", team, "--kontrollera")
+    assert check.exit_code == 0
+    assert check.stdout == "rapport-2026: 0 ärenden, 1 teamunderlag, 1 avtalsområde; 1 varning. Inget skrevs (--kontrollera).\n"
