@@ -8,7 +8,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def bundled(name: str) -> Path:
-    """Path of a bundled folder (`schema`, `mallar`, `examples`, `fonts`, `skeletons`)."""
+    """Path of a bundled folder (`schema`, `mallar`, `examples`, `fonts`)."""
     for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate
