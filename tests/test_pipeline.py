@@ -298,3 +298,32 @@ def test_wheel_ships_templates_and_schemas_and_runs_from_elsewhere(tmp_path: Pat
     assert run.returncode == 0, run.stderr
     assert (workdir / "output/FU-2026-014/kallelse-dialogmote.pdf").exists()
     assert str(ROOT) not in run.stdout + run.stderr
+
+
+def test_markdown_in_free_text_fields_comes_out_right_in_every_format(rendered: Path) -> None:
+    """The example's deviation A2 holds a link and a table, A1 bold text and a bulleted list."""
+    folder = case_folder(rendered)
+    html = (folder / "anmodan-om-rattelse.html").read_text(encoding="utf-8")
+    assert '<a href="https://termbank.socialstyrelsen.se">Socialstyrelsens termbank</a>' in html
+    assert "<strong>januari–mars 2026</strong>" in html
+    assert "<li>Säkerställ läkarbemanning om minst 40 timmar per vecka.</li>" in html
+    assert '<th scope="col">Besökstyp</th>' in html
+
+    document = docx.Document(str(folder / "anmodan-om-rattelse.docx"))
+    body = document.element.body
+    links = body.findall(".//" + docx.oxml.ns.qn("w:hyperlink"))
+    link = next(h for h in links if "Socialstyrelsens termbank" in "".join(t.text or "" for t in h.iter(docx.oxml.ns.qn("w:t"))))
+    assert document.part.rels[link.get(docx.oxml.ns.qn("r:id"))].target_ref == "https://termbank.socialstyrelsen.se"
+    bold = [run.text for p in document.paragraphs for run in p.runs if run.bold]
+    assert "januari–mars 2026" in bold
+    bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
+    assert "Säkerställ läkarbemanning om minst 40 timmar per vecka." in bullets
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Besökstyp")
+    assert [c.text for c in table.rows[1].cells] == ["Fysiskt besök", "98", "67"]
+
+    pdf = folder / "anmodan-om-rattelse.pdf"
+    import pikepdf
+
+    with pikepdf.open(pdf) as document_pdf:
+        uris = [str(a.A.URI) for page in document_pdf.pages for a in page.get("/Annots", []) if "/A" in a and "/URI" in a.A]
+    assert "https://termbank.socialstyrelsen.se" in uris
