@@ -177,11 +177,88 @@ def finish_tags(pdf: pydyf.PDF) -> None:
         if isinstance(element, pydyf.Dictionary) and element.get("S") == "/LI":
             _wrap_list_body(pdf, tree, element, nums)
 
+    # 5. WeasyPrint tags page by page (one Part per page): a table running over a page break became one
+    #    Table at the end of a page's Part and another at the start of the next, each with the header.
+    #    To a reader it is one table; the header repeated on the new page is pagination.
+    for number in sorted(reachable):
+        document = tree.objects[number]
+        if isinstance(document, pydyf.Dictionary) and document.get("S") == "/Document":
+            _join_split_tables(tree, [tree.get(kid) for kid in document.get("K", []) if isinstance(kid, bytes | bytearray)], artifacts)
+
     for (page, mcid), _kind in artifacts.items():
         nums[2 * page + 1][mcid] = "null"
     for page, (stream, resources) in enumerate(tree.page_streams()):
         for content in tree.content_streams(stream, resources):
             _mark_artifacts(content, {mcid: kind for (p, mcid), kind in artifacts.items() if p == page})
+
+
+def _join_split_tables(tree: _Tree, parts: list[Any], artifacts: dict[tuple[int, int], dict[str, str]]) -> None:
+    running = None  # a table that filled a whole page and may go on over the next
+    for index in range(len(parts) - 1):
+        ends, starts = parts[index].get("K", []), parts[index + 1].get("K", [])
+        last = running or (tree.get(ends[-1]) if isinstance(ends, list) and ends and isinstance(ends[-1], bytes | bytearray) else None)
+        first = tree.get(starts[0]) if isinstance(starts, list) and starts and isinstance(starts[0], bytes | bytearray) else None
+        running = None
+        if _continues(tree, last, first):
+            _join_table(tree, last, first, artifacts)
+            parts[index + 1]["K"] = pydyf.Array(starts[1:])
+            running = last if len(starts) == 1 else None
+
+
+def _sections(tree: _Tree, table: Any) -> dict[str, Any]:
+    return {tree.get(kid).get("S"): tree.get(kid) for kid in table.get("K", []) if isinstance(kid, bytes | bytearray)}
+
+
+def _rows(tree: _Tree, section: Any) -> list[Any]:
+    return [tree.get(kid) for kid in section.get("K", []) if isinstance(kid, bytes | bytearray)]
+
+
+def _continues(tree: _Tree, first: Any, second: Any) -> bool:
+    """`second` is the rest of `first` on the next page: two Tables side by side in the structure,
+    the second starting on the page after the first ends, with headers of the same shape."""
+    if not (isinstance(first, dict) and isinstance(second, dict) and first.get("S") == second.get("S") == "/Table"):
+        return False
+    one, two = _sections(tree, first), _sections(tree, second)
+    if not {"/THead", "/TBody"} <= one.keys() & two.keys():
+        return False
+    last_row, first_row = _rows(tree, one["/TBody"])[-1:], _rows(tree, two["/TBody"])[:1]
+    if not (last_row and first_row and "Pg" in last_row[0] and "Pg" in first_row[0]):
+        return False
+    pages = tree.pdf.page_references
+    if pages.index(first_row[0]["Pg"]) != pages.index(last_row[0]["Pg"]) + 1:
+        return False
+    shape = [[len(row.get("K", []))] for row in _rows(tree, one["/THead"])]
+    return shape == [[len(row.get("K", []))] for row in _rows(tree, two["/THead"])]
+
+
+def _join_table(tree: _Tree, first: Any, second: Any, artifacts: dict[tuple[int, int], dict[str, str]]) -> None:
+    """Move the rows of `second` into `first`; its header becomes a pagination artifact."""
+    one, two = _sections(tree, first), _sections(tree, second)
+    same_header: dict[str, Any] = {}  # header id on the continuation -> the same column's id in the first part
+    for row_one, row_two in zip(_rows(tree, one["/THead"]), _rows(tree, two["/THead"]), strict=True):
+        for cell_one, cell_two in zip(row_one["K"], row_two["K"], strict=True):
+            if "ID" in tree.get(cell_two) and "ID" in tree.get(cell_one):
+                same_header[_text(tree.get(cell_two)["ID"])] = tree.get(cell_one)["ID"]
+    for page, mcid in tree.marked_content(two["/THead"]):
+        artifacts[(page, mcid)] = PAGINATION
+    for element in [*(tree.objects[n] for n in tree.walk(two["/THead"])), two["/THead"]]:
+        element.clear()
+    body = one["/TBody"]
+    for kid in two["/TBody"]["K"]:
+        row = tree.get(kid)
+        row["P"] = body.reference
+        body["K"].append(kid)
+        for cell_ref in row.get("K", []):
+            cell = tree.get(cell_ref) if isinstance(cell_ref, bytes | bytearray) else None
+            headers = cell.get("A", {}).get("Headers") if isinstance(cell, dict) else None
+            if headers is not None:
+                cell["A"]["Headers"] = pydyf.Array([same_header.get(_text(h), h) for h in headers])
+    two["/TBody"].clear()
+    second.clear()
+
+
+def _text(value: Any) -> str:
+    return str(getattr(value, "string", value))
 
 
 def _wrap_list_body(pdf: pydyf.PDF, tree: _Tree, item: pydyf.Dictionary, nums: Any) -> None:
