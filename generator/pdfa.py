@@ -250,9 +250,9 @@ def _join_table(tree: _Tree, first: Any, second: Any, artifacts: dict[tuple[int,
         body["K"].append(kid)
         for cell_ref in row.get("K", []):
             cell = tree.get(cell_ref) if isinstance(cell_ref, bytes | bytearray) else None
-            headers = cell.get("A", {}).get("Headers") if isinstance(cell, dict) else None
-            if headers is not None:
-                cell["A"]["Headers"] = pydyf.Array([same_header.get(_text(h), h) for h in headers])
+            attributes = cell.get("A") if isinstance(cell, dict) else None
+            if isinstance(attributes, dict) and attributes.get("Headers") is not None:
+                attributes["Headers"] = pydyf.Array([same_header.get(_text(h), h) for h in attributes["Headers"]])
     two["/TBody"].clear()
     second.clear()
 
