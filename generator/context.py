@@ -9,7 +9,7 @@ import cerberus
 from .formatting import mask_personnummer
 from .organisation import board
 from .schema import section_key
-from .templates import AUDIENCES, DocumentTemplate
+from .templates import DocumentTemplate
 
 
 def _fields(rule: Any) -> dict[str, Any] | None:
@@ -102,15 +102,7 @@ def build_context(data: dict[str, Any], schema: dict[str, Any], template: Docume
     return {
         **data,
         "dokument": section,
-        "mall": {
-            "id": template.id,
-            "titel": template.title,
-            "avsnitt": template.section,
-            "malgrupp": template.audience,
-            "malgrupp_text": AUDIENCES[template.audience],
-            "version": template.version,
-            "giltig_fran": template.valid_from,
-        },
+        "mall": template.as_context(),
         "org": profile,
         "namnd": board(profile, contract.get("namnd", "")) or {"id": contract.get("namnd", ""), "namn": contract.get("namnd", "")},
         "avvikelse": {d["id"]: d for d in data.get("avvikelser") or []},

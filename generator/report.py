@@ -40,7 +40,7 @@ from .organisation import board, load_profile, profile_path
 from .resources import bundled
 from .rules import check
 from .schema import case_schema, find_schema, schema_dirs, validate
-from .templates import AUDIENCES, catalogue, environment, find_template, template_dirs
+from .templates import catalogue, environment, find_template, template_dirs
 
 # Escalation steps (handbook kap. 4) as the report counts them.
 STEPS = ("1", "2a", "2b", "3", "3a", "3b", "4a", "4b", "5")  # 0 is the normal state, not a measure
@@ -1365,18 +1365,6 @@ class Built:
     report: Report
 
 
-def _mall(template: Any) -> dict[str, Any]:
-    return {
-        "id": template.id,
-        "titel": template.title,
-        "avsnitt": template.section,
-        "malgrupp": template.audience,
-        "malgrupp_text": AUDIENCES[template.audience],
-        "version": template.version,
-        "giltig_fran": template.valid_from,
-    }
-
-
 def _meta(report: Report, template: Any, subject: str, date: dt.date) -> Any:
     from .render import DocumentMeta
 
@@ -1447,7 +1435,7 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
 
     template = find_template(REPORT_ID, dirs)
     charts, alt = report_charts(report)
-    context = {"rapport": report, "org": profile, "mall": _mall(template), "diagram": alt, "decimal": decimal}
+    context = {"rapport": report, "org": profile, "mall": template.as_context(), "diagram": alt, "decimal": decimal}
     body = render_markdown(template, context, dirs)
     meta = _meta(report, template, f"{region} {report.year}", report.date)
     out += render_formats(template, body, meta, formats, dirs, charts, cases=report.inputs.cases)
@@ -1460,7 +1448,7 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
     if report.summaries:
         team_template = find_template(TEAM_ID, dirs)
         for summary in report.summaries:
-            context = {"rapport": report, "team": summary, "org": profile, "mall": _mall(team_template), "decimal": decimal}
+            context = {"rapport": report, "team": summary, "org": profile, "mall": team_template.as_context(), "decimal": decimal}
             body = render_markdown(team_template, context, dirs)
             meta = _meta(report, team_template, f"{summary.team} {report.year}", summary.data["datum"])
             out += render_formats(team_template, body, meta, formats, dirs, {}, f"{TEAM_ID}-{summary.slug}")
@@ -1468,7 +1456,7 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
         context = {
             "rapport": report,
             "org": profile,
-            "mall": _mall(department_template),
+            "mall": department_template.as_context(),
             "decimal": decimal,
             "avdelning": report.department,
         }

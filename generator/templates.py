@@ -45,6 +45,18 @@ class DocumentTemplate:
         """Loader name, e.g. `kallelse-dialogmote/dokument.md`."""
         return f"{self.id}/{SOURCE_NAME}"
 
+    def as_context(self) -> dict[str, Any]:
+        """What a template sees of itself as `mall` (title, section, audience, version)."""
+        return {
+            "id": self.id,
+            "titel": self.title,
+            "avsnitt": self.section,
+            "malgrupp": self.audience,
+            "malgrupp_text": AUDIENCES[self.audience],
+            "version": self.version,
+            "giltig_fran": self.valid_from,
+        }
+
 
 _TEMPLATE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
