@@ -171,21 +171,14 @@ def _shared_case_ids(cases: list[Case]) -> list[Problem]:
 
 def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
     section = case.data.get(section_key(document.id), {})
-    profile = case.profile
     title = case.data["arende"]["rubrik"]
-    return DocumentMeta(
-        title=document.title,
+    return DocumentMeta.of(
+        document, case.profile,
         case_title=title if document.internal else mask_personnummer(title),
         case_id=case.id,
         diarienummer=case.data["arende"]["diarienummer"],
         date=section.get("datum") or case.data["arende"]["startdatum"],
-        author=f"{profile['region']}, {profile['forvaltning']}",
-        organisation=profile,
-        template_id=document.id,
-        template_version=document.version,
-        audience=document.audience,
         data_hash=case.data_hash,
-        pdf_variant=profile.get("arkiv", {}).get("pdf", "pdf/a-2a"),
     )
 
 

@@ -48,6 +48,25 @@ class DocumentMeta:
     data_hash: str
     pdf_variant: str
 
+    @classmethod
+    def of(cls, template: DocumentTemplate, profile: dict[str, Any], *, case_title: str, case_id: str,
+           diarienummer: str, date: dt.date, data_hash: str) -> DocumentMeta:
+        """A document's facts: the template and the organisation profile say the rest."""
+        return cls(
+            title=template.title,
+            case_title=case_title,
+            case_id=case_id,
+            diarienummer=diarienummer,
+            date=date,
+            author=f"{profile['region']}, {profile['forvaltning']}",
+            organisation=profile,
+            template_id=template.id,
+            template_version=template.version,
+            audience=template.audience,
+            data_hash=data_hash,
+            pdf_variant=profile.get("arkiv", {}).get("pdf", "pdf/a-2a"),
+        )
+
     @property
     def full_title(self) -> str:
         return f"{self.title} – {self.case_title}"

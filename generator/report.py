@@ -1368,21 +1368,8 @@ class Built:
 def _meta(report: Report, template: Any, subject: str, date: dt.date) -> Any:
     from .render import DocumentMeta
 
-    profile = report.inputs.profile
-    return DocumentMeta(
-        title=template.title,
-        case_title=subject,
-        case_id=f"rapport-{report.year}",
-        diarienummer=report.diarienummer,
-        date=date,
-        author=f"{profile['region']}, {profile['forvaltning']}",
-        organisation=profile,
-        template_id=template.id,
-        template_version=template.version,
-        audience=template.audience,
-        data_hash=report.data_hash,
-        pdf_variant=profile.get("arkiv", {}).get("pdf", "pdf/a-2a"),
-    )
+    return DocumentMeta.of(template, report.inputs.profile, case_title=subject, case_id=f"rapport-{report.year}",
+                           diarienummer=report.diarienummer, date=date, data_hash=report.data_hash)
 
 
 def render_formats(
