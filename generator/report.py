@@ -35,10 +35,9 @@ from typing import Any
 from .case import Source, is_date, read_yaml
 from .context import fill_optional, mask
 from .errors import DataError, InputError, Problem, UsageError
-from .formatting import find_personnummer
 from .organisation import board, load_profile, profile_path
 from .resources import bundled
-from .rules import check
+from .rules import check, refused_personnummer
 from .schema import case_schema, find_schema, schema_dirs, validate
 from .templates import catalogue, environment, find_template, template_dirs
 
@@ -306,7 +305,7 @@ def load_inputs(
                 continue
             team = TeamInput(source, _complete(data, schemas["team"]))
             if profile.get("sekretess", {}).get("personnummer") == "vagra":
-                problems += _refused_personnummer(source, data)
+                problems += refused_personnummer(data, source, list(PUBLIC_TEAM_TEXT))
             problems += _check_board(source, ("team", "namnd"), team.board, profile)
             if data["ar"] != year:
                 problems.append(source.problem(("ar",), f"teamunderlaget gäller {data['ar']}, inte {year}; det tas inte med", warning=True))
@@ -402,23 +401,6 @@ def _complete(data: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 
 PUBLIC_TEAM_TEXT = ("beskrivning", "kommentar", "specifikation")  # what of a team input reaches the board
-
-
-def _refused_personnummer(source: Source, data: dict[str, Any]) -> list[Problem]:
-    """With `sekretess.personnummer: vagra`, no personnummer (not even masked) in text for the board."""
-    problems = []
-    for key in PUBLIC_TEAM_TEXT:
-        value = data.get(key)
-        items = value.items() if isinstance(value, dict) else [(None, value)]
-        for sub, text in items:
-            if isinstance(text, str) and find_personnummer(text):
-                path = (key, sub) if sub else (key,)
-                problems.append(
-                    source.problem(
-                        path, "texten innehåller ett personnummer; organisationsprofilen tillåter inga personnummer i nämndsrapporten"
-                    )
-                )
-    return problems
 
 
 def _check_board(source: Source, path: tuple[Any, ...], board_id: str | None, profile: dict[str, Any]) -> list[Problem]:
