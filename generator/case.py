@@ -6,8 +6,9 @@ import datetime as dt
 import re
 import stat
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import yaml
 
@@ -50,41 +51,32 @@ class InvalidDate(str):
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
-class _Loader(yaml.SafeLoader, _Resolver):
-    """Safe loader that records the line of every mapping key and sequence item.
-
-    It also refuses what a case file never needs and what would make loading slow or ambiguous:
-    nesting deeper than MAX_DEPTH (checked while composing, before Python's recursion limit),
-    more than MAX_NODES values after alias expansion, duplicate keys (YAML forbids them; PyYAML
-    would silently keep the last) and keys that are not text.
+class _Checks:
+    """What both loaders do on top of PyYAML: record the line of every mapping key and sequence
+    item, and refuse what a case file never needs and what would make loading slow or ambiguous:
+    more than MAX_NODES values after alias expansion, nesting deeper than MAX_DEPTH, duplicate keys
+    (YAML forbids them; PyYAML would silently keep the last), keys that are not text, and control
+    characters no document format can hold.
     """
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.lines: dict[FieldPath, int] = {}
-        self._nodes = 0
-        self._depth = 0
+    depth_limit = MAX_DEPTH  # deepest level `_record` accepts (0 is the document itself)
+    lines: dict[FieldPath, int]
+    _nodes: int
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                event = self.peek_event()  # type: ignore[no-untyped-call]
-                raise _Refused(event.start_mark.line + 1, f"för djup nästling (mer än {MAX_DEPTH} nivåer)")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+    def _start_checks(self) -> None:
+        self.lines = {}
+        self._nodes = 0
 
     def construct_document(self, node: yaml.Node) -> Any:
         self._record(node, (), 0)
-        return super().construct_document(node)
+        return super().construct_document(node)  # type: ignore[misc]
 
     def _record(self, node: yaml.Node, path: FieldPath, depth: int) -> None:
         self._nodes += 1
         line = node.start_mark.line + 1
         if self._nodes > MAX_NODES:
             raise _Refused(line, f"för många värden (mer än {MAX_NODES}); kontrollera ankare och alias (&, *)")
-        if depth > MAX_DEPTH:
+        if depth > self.depth_limit:
             raise _Refused(line, f"för djup nästling (mer än {MAX_DEPTH} nivåer)")
         self.lines.setdefault(path, line)
         if isinstance(node, yaml.ScalarNode) and (bad := _CONTROL.search(node.value)):
@@ -111,7 +103,7 @@ class _Loader(yaml.SafeLoader, _Resolver):
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
-            return super().construct_yaml_timestamp(node)
+            return super().construct_yaml_timestamp(node)  # type: ignore[misc]
         except ValueError:
             return InvalidDate(node.value)
 
@@ -119,11 +111,82 @@ class _Loader(yaml.SafeLoader, _Resolver):
         raise yaml.constructor.ConstructorError(None, None, f"tag {node.tag} is not supported", node.start_mark)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
-# Binary data, ordered maps, pairs and sets have no place in a case file and would reach the
-# templates as Python objects no schema rule expects.
-for _tag in ("binary", "omap", "pairs", "set"):
-    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.refuse_tag)
+class _Loader(_Checks, yaml.SafeLoader, _Resolver):
+    """PyYAML's own (pure Python) safe loader with the checks; its messages are the ones users see.
+
+    Nesting is also checked while composing, before Python's recursion limit is reached.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._start_checks()
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise _Refused(event.start_mark.line + 1, f"för djup nästling (mer än {MAX_DEPTH} nivåer)")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+if TYPE_CHECKING or getattr(yaml, "__with_libyaml__", False):
+    CParser: Any = getattr(yaml.cyaml, "CParser")  # noqa: B009 - not in the type stubs
+
+    class _FastLoader(_Checks, CParser, yaml.constructor.SafeConstructor, _Resolver):  # type: ignore[misc]
+        """The same loader on libyaml's scanner, parser and composer (about six times faster).
+
+        Nodes, marks and the Python constructor and resolver are the same, so data and lines are
+        too. Any failure is parsed again by `_Loader`, which gives the message, so this one only
+        has to refuse at least what `_Loader` refuses: nesting is refused one level earlier here,
+        because `_Loader` counts it while composing.
+        """
+
+        depth_limit = MAX_DEPTH - 1
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _Resolver.__init__(self)
+            self._start_checks()
+
+
+@cache
+def _libyaml_usable() -> bool:
+    """libyaml is there and limits nesting itself (0.2.5 and later): its composer recurses in C,
+    where a file of 2 MB of '[' would otherwise overflow the stack instead of giving an error."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return False
+    try:
+        yaml.load("[" * 5000 + "]" * 5000, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        return "nesting depth" in str(exc)
+    return False
+
+
+_LOADERS: list[Any] = [_Loader, *([_FastLoader] if getattr(yaml, "__with_libyaml__", False) else [])]
+for _class in _LOADERS:
+    _class.add_constructor("tag:yaml.org,2002:timestamp", _class.construct_yaml_timestamp)
+    # Binary data, ordered maps, pairs and sets have no place in a case file and would reach the
+    # templates as Python objects no schema rule expects.
+    for _tag in ("binary", "omap", "pairs", "set"):
+        _class.add_constructor(f"tag:yaml.org,2002:{_tag}", _class.refuse_tag)
+
+
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load` on libyaml where present, with PyYAML's own result and message on any error.
+
+    For trusted small files (schemas, front matter) that need no line numbers.
+    """
+    if _libyaml_usable():
+        try:
+            return yaml.load(text, Loader=yaml.CSafeLoader)
+        except Exception:  # noqa: S110 - parsed again below, so the error (if any) is PyYAML's own
+            pass
+    return yaml.safe_load(text)
 
 
 class _Refused(Exception):
@@ -168,7 +231,19 @@ def dotted(path: FieldPath) -> str:
 
 
 def parse_yaml(text: str, name: str | Path) -> Source:
-    """Parse YAML text; every failure is an InputError naming file and line."""
+    """Parse YAML text; every failure is an InputError naming file and line.
+
+    libyaml parses when it can; whatever it refuses (or fails on) is parsed again by PyYAML's own
+    loader, so a message is always the same, with or without libyaml.
+    """
+    if _libyaml_usable():
+        fast = _FastLoader(text)
+        try:
+            return Source(Path(name), fast.get_single_data(), fast.lines)
+        except Exception:  # noqa: S110 - parsed again below for the message
+            pass
+        finally:
+            fast.dispose()
     loader: _Loader | None = None
     try:
         loader = _Loader(text)
