@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import stat
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,28 @@ def profile_path(case_path: Path, data: dict[str, Any], explicit: Path | None) -
 
 
 def load_profile(path: Path) -> tuple[dict[str, Any], list[Problem]]:
-    """Read and validate a profile; returns it normalised plus any problems (with lines)."""
+    """Read and validate a profile; returns it normalised plus any problems (with lines).
+
+    A region's cases share one profile: it is read once per process for as long as the file is
+    unchanged. The profile is shared, never modified; the list of problems is the caller's own.
+    """
+    try:
+        info = path.stat()
+    except OSError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode):
+        return _load_profile(path)  # read_yaml says what is wrong with it
+    profile, problems = _cached_profile(path, info.st_mtime_ns, info.st_size)
+    return profile, list(problems)
+
+
+@lru_cache(maxsize=16)
+def _cached_profile(path: Path, mtime_ns: int, size: int) -> tuple[dict[str, Any], tuple[Problem, ...]]:
+    profile, problems = _load_profile(path)
+    return profile, tuple(problems)
+
+
+def _load_profile(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     source: Source = read_yaml(path, what="organisationsprofilen")
     dirs = schema_dirs()
     profile, problems = validate(source, find_schema("organisation", dirs) or {}, dirs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import re
 from functools import cache, lru_cache
 from pathlib import Path
@@ -15,7 +16,7 @@ import yaml
 from organisationsnummer import organisationsnummer
 from personnummer import personnummer
 
-from .case import InvalidDate, Source
+from .case import InvalidDate, Source, safe_load
 from .errors import InputError, Problem
 from .resources import bundled
 
@@ -33,6 +34,18 @@ class Validator(cerberus.Validator):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.deviation_ids = deviation_ids or set()
         self.diarie_pattern = diarie_pattern
+
+    _schema: Any
+
+    def _set_schema(self, schema: Any) -> None:
+        """Cerberus checks a root schema once, when it is set, and keeps it as a DefinitionSchema;
+        from then on every normalisation copies that (and re-checks and re-hashes it field by
+        field). Once checked, the expanded plain mapping serves the same and costs nothing."""
+        cerberus.Validator.schema.fset(self, schema)
+        if isinstance(self._schema, cerberus.schema.DefinitionSchema):
+            self._schema = self._schema.schema
+
+    schema = property(cerberus.Validator.schema.fget, _set_schema)
 
     def _get_child_validator(self, *args: Any, **kwargs: Any) -> Any:
         child = super()._get_child_validator(*args, **kwargs)
@@ -83,7 +96,7 @@ def section_key(document_id: str) -> str:
 @cache
 def _load(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: schemat är inte giltig YAML: {exc}") from None
     if not isinstance(data, dict):
@@ -95,6 +108,19 @@ def schema_dirs(extra: Path | None = None) -> list[Path]:
     """Schema folders, a user's own first (so a handbook owner can add a document's schema)."""
     dirs = [extra] if extra and extra.is_dir() else []
     return [*dirs, bundled("schema")]
+
+
+def schema_digest(dirs: list[Path]) -> str:
+    """SHA-256 over every schema file along the search path: they shape every document's context
+    (defaults, which fields exist, which are internal), so a change to any of them counts."""
+    digest = hashlib.sha256()
+    for index, folder in enumerate(dirs):
+        for path in sorted(folder.glob("*.yaml")):
+            if path.is_file():
+                content = path.read_bytes()
+                digest.update(f"{index}\0{path.name}\0{len(content)}\0".encode())
+                digest.update(content)
+    return "sha256:" + digest.hexdigest()
 
 
 def find_schema(name: str, dirs: list[Path]) -> dict[str, Any] | None:
@@ -138,11 +164,20 @@ def _validator(schema: dict[str, Any], ids: set[str], diarie_pattern: str | None
     return validator
 
 
+_REGISTERED: dict[str, Any] = {}
+
+
+def _register(definitions: dict[str, Any]) -> None:
+    """Named definitions (`schema: person`) into Cerberus' registry; each once, as adding one expands it."""
+    for name, definition in definitions.items():
+        if _REGISTERED.get(name) is not definition:
+            cerberus.schema_registry.add(name, definition)
+            _REGISTERED[name] = definition
+
+
 def validate(source: Source, schema: dict[str, Any], dirs: list[Path], diarie_pattern: str | None = None) -> tuple[dict[str, Any], list[Problem]]:
     """Validate case data; returns the normalised data and every problem found."""
-    registry = cerberus.schema_registry
-    for name, definition in (find_schema(DEFINITIONS, dirs) or {}).items():
-        registry.add(name, definition)
+    _register(find_schema(DEFINITIONS, dirs) or {})
     deviations = source.data.get("avvikelser") if isinstance(source.data, dict) else None
     ids = {d["id"] for d in (deviations if isinstance(deviations, list) else []) if isinstance(d, dict) and isinstance(d.get("id"), str)}
     validator = _validator(schema, ids, diarie_pattern)

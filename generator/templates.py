@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,6 +15,7 @@ import jinja2
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .case import safe_load
 from .errors import InputError, TemplateError, os_reason
 from .formatting import FILTERS
 from .resources import bundled
@@ -73,7 +75,7 @@ def parse_template(path: Path) -> DocumentTemplate:
     if not match:
         raise TemplateError(path, 1, "front matter saknas (börja filen med '---', fälten id, titel, avsnitt, malgrupp, version, giltig_fran och '---')")
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
         raise TemplateError(path, 1, f"front matter är inte giltig YAML: {exc}") from None
     if not isinstance(meta, dict):
@@ -212,6 +214,79 @@ def environment(dirs: tuple[Path, ...], kind: Kind) -> jinja2.Environment:
     env.filters.update(FILTERS)
     env.filters["md"] = as_markdown
     return env
+
+
+_TEXT_SUFFIXES = (".md", ".html", ".xml", ".txt")
+
+
+def template_digest(template: DocumentTemplate, dirs: tuple[Path, ...]) -> str:
+    """SHA-256 over every file in the template folders a document's rendering can read.
+
+    Those are the document's own folder, every shared folder (named with a leading '_':
+    partials in `_gemensamt`, the letterhead and styles in `_layout`, and any added later), and
+    the folder of every template its source or a shared template includes or imports by name
+    (another document's part, an attachment's parent). If any of them names a template only at
+    run time, every folder counts. Each folder is read along the whole search path, with its
+    place on it, so an override added in `--mallar` counts too. Cheap: a few hundred kB.
+    """
+    digest = hashlib.sha256()
+    for index, folder in enumerate(dirs):
+        for name in sorted(template_folders(template, dirs)):
+            root = folder / name
+            if not root.is_dir():
+                continue
+            for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".") and not p.name.endswith("~")):
+                content = path.read_bytes()
+                digest.update(f"{index}\0{path.relative_to(folder).as_posix()}\0{len(content)}\0".encode())
+                digest.update(content)
+    return "sha256:" + digest.hexdigest()
+
+
+def template_folders(template: DocumentTemplate, dirs: tuple[Path, ...]) -> set[str]:
+    """The template folders (by name) whose files a document's rendering can read; see `template_digest`."""
+    every = {p.name for d in dirs if d.is_dir() for p in d.iterdir() if p.is_dir()}
+    folders = {template.id} | {name for name in every if name.startswith("_")}
+    env = environment(dirs, "markdown")
+    pending = [template.name] + [
+        f"{name}/{p.relative_to(d / name).as_posix()}"
+        for d in dirs for name in sorted(folders - {template.id}) if (d / name).is_dir()
+        for p in sorted((d / name).rglob("*")) if p.suffix in _TEXT_SUFFIXES
+    ]
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            source = env.loader.get_source(env, name)[0] if env.loader is not None else ""
+        except jinja2.TemplateNotFound:
+            continue  # rendering says so, with the template's line
+        names = _referenced(source)
+        if names is None:
+            return every
+        for referenced in names:
+            folders.add(referenced.split("/")[0])
+            pending.append(referenced)
+    return folders
+
+
+_REFERENCE = re.compile(r"{%[-+]?\s*(?:include|import|extends|from)\b(.*?)[-+]?%}", re.S)
+_NAME = re.compile(r"""\s*(["'])([^"'\\]*)\1""")
+
+
+@lru_cache(maxsize=256)
+def _referenced(source: str) -> frozenset[str] | None:
+    """The templates a source includes, imports or extends by name; None if one is named only at
+    run time (a variable, a list). Read from the tags without parsing the template, which would
+    cost more than everything else here; a tag inside a comment only adds a folder, never loses one."""
+    names: set[str] = set()
+    for argument in _REFERENCE.findall(source):
+        name = _NAME.match(argument)
+        if name is None:
+            return None
+        names.add(name.group(2))
+    return frozenset(names)
 
 
 def template_error(exc: Exception) -> TemplateError:
