@@ -48,14 +48,20 @@ class DataError(MallgenError):
         self.failures = failures or []
         super().__init__("\n".join([*self.failures, *(str(p) for p in self.problems)]))
 
+    def __reduce__(self) -> tuple[type[DataError], tuple[list[Problem], list[str]]]:
+        return type(self), (self.problems, self.failures)  # crosses from a worker process whole
+
 
 class TemplateError(MallgenError):
     """A template is broken: names the template file and line."""
 
     def __init__(self, path: str | Path, line: int | None, message: str) -> None:
-        self.path, self.line = str(path), line
+        self.path, self.line, self.message = str(path), line, message
         where = f"{path}:{line}" if line else str(path)
         super().__init__(f"{where}: mallfel: {message}")
+
+    def __reduce__(self) -> tuple[type[TemplateError], tuple[str, int | None, str]]:
+        return type(self), (self.path, self.line, self.message)  # crosses from a worker process whole
 
 
 class OutputError(MallgenError):

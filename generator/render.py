@@ -5,9 +5,12 @@ Nothing here writes files. WeasyPrint is imported only when a PDF is made.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import importlib
 import io
+import sys
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -166,8 +169,40 @@ def _render_layout(dirs: tuple[Path, ...], kind: Kind, name: str, **context: Any
         raise template_error(exc) from None
 
 
+def load_weasyprint() -> None:
+    """Import WeasyPrint without the fifty processes its search for libraries starts on Linux.
+
+    WeasyPrint asks cffi for each library under every platform's name in turn ('libpango-1.0-0',
+    'pango-1.0-0', 'pango-1.0', 'libpango-1.0.so.0', ...). cffi hands each name it cannot open to
+    ctypes.util.find_library, which on Linux runs ldconfig, gcc and ld to look for it: half the
+    cost of `import weasyprint`, spent on names that cannot exist here. The list also names every
+    library by its Linux soname, which the dynamic loader opens directly. So the search is left out
+    while WeasyPrint loads its libraries; on a system where that is not enough (other sonames), the
+    import is simply done again the ordinary way.
+    """
+    if "weasyprint.text.ffi" in sys.modules or not sys.platform.startswith("linux"):
+        return
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = _not_searched
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint prints its installation help before failing
+            importlib.import_module("weasyprint.text.ffi")
+    except OSError:
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+    finally:
+        ctypes.util.find_library = search
+
+
+def _not_searched(name: str) -> None:
+    return None
+
+
 def to_pdf(html: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> bytes:
     """Stage 3: PDF/A (2a by default) with embedded fonts, tags, provenance in XMP and reproducible bytes."""
+    load_weasyprint()
     from weasyprint import HTML
 
     from .pdfa import ArchivalMetadata, finish_pdf
@@ -202,6 +237,7 @@ def to_pdf(html: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> bytes:
 @lru_cache(maxsize=1)
 def _font_config() -> Any:
     """One fontconfig set-up per process, shared by every PDF (it is the slow part of a first render)."""
+    load_weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
     return FontConfiguration()
