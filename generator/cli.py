@@ -25,14 +25,55 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _report_kept(report: Any) -> None:
+def _report_kept(report: Any, echo: Callable[..., None] = click.echo) -> None:
     """Say which hand-edited documents were left alone, and which were backed up under --force."""
     for path in report.kept:
         why = ("finns redan men saknas i manifest.json (skapad utanför mallgen, eller manifestet har tagits bort)"
                if path in report.unrecorded else "har redigerats för hand")
-        click.echo(f"{path}: {why} och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas).", err=True)
+        echo(f"{path}: {why} och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas).", err=True)
     for path in report.backups:
-        click.echo(f"{path}: sparad kopia av det handredigerade dokumentet.", err=True)
+        echo(f"{path}: sparad kopia av det handredigerade dokumentet.", err=True)
+
+
+class _Progress:
+    """click's progress bar (count and time left) on standard error, only on a terminal.
+
+    Lines printed while it runs (`echo`) go above it: the bar is wiped, the line written and
+    the bar drawn again, so the terminal shows the lines and one bar under them.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+
+    def start(self, label: str, total: int) -> None:
+        self.finish()
+        if self.enabled and total > 0:
+            self._bar = click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_pos=True, width=30)
+            self._bar.__enter__()
+
+    def advance(self, steps: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(steps)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._wipe()
+            sys.stderr.write("\033[?25h")  # the bar hid the cursor
+            sys.stderr.flush()
+            self._bar = None
+
+    def echo(self, text: str, err: bool = False) -> None:
+        if self._bar is None:
+            click.echo(text, err=err)
+            return
+        self._wipe()
+        click.echo(text, err=err)
+        self._bar.render_progress()
+
+    def _wipe(self) -> None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
 
 
 def _handle(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,17 +141,21 @@ def validate_command(arenden: tuple[Path, ...], documents: tuple[str, ...], temp
 
     Alla fel rapporteras på en gång som FIL:RAD: fält: meddelande.
     Med -d kontrolleras att ärendet har allt som just det dokumentet kräver.
+    En mapp betyder alla ärendefiler i den och dess undermappar.
 
     \b
     Exempel:
       mallgen validate arende.yaml
       mallgen validate arende.yaml -d kallelse-dialogmote
+      mallgen validate arenden/
     """
-    from .pipeline import validate_files
+    from .pipeline import check_inputs
 
-    cases, warnings = validate_files(list(arenden), _options(documents, templates, organisation))
-    _report(warnings)
-    for case in cases:
+    checked = check_inputs(list(arenden), _options(documents, templates, organisation))
+    for skipped in checked.skipped:
+        click.echo(str(skipped), err=True)
+    _report(checked.warnings)
+    for case in checked.cases:
         names = ", ".join(d.id for d in case.documents)
         click.echo(f"{case.source.name}: giltigt ({len(case.documents)} dokument: {names})")
 
@@ -122,35 +167,64 @@ def validate_command(arenden: tuple[Path, ...], documents: tuple[str, ...], temp
 @click.option("-o", "--ut", "out_dir", type=click.Path(path_type=Path), default=Path("output"), show_default=True, help="Mapp för dokumenten.")
 @_templates
 @_organisation
-@click.option("--force", is_flag=True, help="Skriv över dokument som redigerats för hand (de sparas först som daterad kopia).")
+@click.option("--force", is_flag=True, help="Skapa alla dokument på nytt och skriv över dokument som redigerats för hand (de sparas först som daterad kopia).")
+@click.option("-j", "--processer", "jobs", type=click.IntRange(min=1), metavar="N",
+              help="Antal processer som skapar dokument samtidigt (standard: en per kärna).")
+@click.option("-q", "--tyst", "quiet", is_flag=True, help="Skriv bara fel och varningar: ingen förloppsindikator, inga rader per ärende.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv en sammanfattning som JSON: per ärende skrivna, oförändrade och behållna filer och problem.")
 @_handle
 def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], formats: str | None, out_dir: Path,
-                   templates: Path | None, organisation: Path | None, force: bool) -> None:
+                   templates: Path | None, organisation: Path | None, force: bool, jobs: int | None, quiet: bool, as_json: bool) -> None:
     """Skapa dokumenten för ett eller flera ärenden.
 
     Utan -d skapas varje dokument som ärendet har uppgifter för; utan -f alla format.
-    Dokumenten hamnar i MAPP/<ärende-id>/<dokument-id>.<format>, med en manifest.json.
-    Ett dokument som redigerats för hand skrivs inte över utan --force.
+    En mapp betyder alla ärendefiler i den och dess undermappar; organisationsprofiler och
+    teamunderlag där hoppas över. Dokumenten hamnar i MAPP/<ärende-id>/<dokument-id>.<format>,
+    med en manifest.json. Ett dokument vars uppgifter, mall och organisationsprofil är
+    oförändrade sedan det skapades skapas inte på nytt. Ett dokument som redigerats för hand
+    skrivs inte över utan --force. Arbetet delas på alla kärnor (-j).
 
     \b
     Exempel:
       mallgen render arende.yaml
       mallgen render arende.yaml -d kallelse-dialogmote -f pdf,docx -o utskick
+      mallgen render arenden/ -j 4
     """
-    from .output import write_case
-    from .pipeline import render_document, validate_files
+    import json
+
+    from .batch import check, failure_summary, render_cases, summary, totals
 
     options = _options(documents, templates, organisation, formats)
-    cases, warnings = validate_files(list(arenden), options)
-    _report(warnings)
-    kept = 0
-    for case in cases:
-        rendered = [item for document in case.documents for item in render_document(case, document, options.formats, options.dirs)]
-        report = write_case(case, rendered, out_dir, force=force)
-        _report_kept(report)
-        kept += len(report.kept)
-        click.echo(f"{case.id}: {len(report.written)} filer skrivna, {len(report.unchanged)} oförändrade i {report.folder}")
-    if kept:
+    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    say = (lambda text, err=False: None) if quiet or as_json else progress.echo
+    try:
+        checked = check(list(arenden), options, progress)
+    except MallgenError as exc:
+        if as_json:
+            click.echo(json.dumps(failure_summary(exc), ensure_ascii=False, indent=2))
+        raise
+    for skipped in checked.skipped:
+        say(str(skipped), err=True)
+    _report(checked.warnings)
+    results = []
+    try:
+        for result in render_cases(checked.cases, options, out_dir, force=force, jobs=jobs, progress=progress):
+            results.append(result)
+            _report_kept(result.report, progress.echo)
+            report = result.report
+            say(f"{result.case.id}: {len(report.written)} filer skrivna, {len(report.unchanged)} oförändrade i {report.folder}")
+    except MallgenError as exc:
+        if as_json:
+            click.echo(json.dumps({**summary(results, checked.skipped, checked.warnings), "fel": [str(exc)]}, ensure_ascii=False, indent=2))
+        raise
+    if len(results) > 1:
+        done = totals(results)
+        say(f"Klart: {done['arenden']} ärenden; {_count(done['skapade'], 'dokument skapat', 'dokument skapade')}, "
+            f"{done['oforandrade']} {'oförändrat' if done['oforandrade'] == 1 else 'oförändrade'} sedan förra gången, "
+            f"{done['hoppade_over']} hoppades över ({'redigerat' if done['hoppade_over'] == 1 else 'redigerade'} för hand).")
+    if as_json:
+        click.echo(json.dumps(summary(results, checked.skipped, checked.warnings), ensure_ascii=False, indent=2))
+    if any(result.kept for result in results):
         sys.exit(1)
 
 

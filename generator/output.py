@@ -9,13 +9,13 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import OutputError, os_reason
-from .pipeline import Case, Rendered, tool_version
+from .pipeline import Case, Rendered, manifest_entry, tool_version
 
 MANIFEST = "manifest.json"
 
@@ -30,6 +30,7 @@ class WriteReport:
     kept: list[Path] = field(default_factory=list)
     unrecorded: list[Path] = field(default_factory=list)  # kept files the manifest does not know at all
     backups: list[Path] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # documents thought current that changed meanwhile: nothing was written
 
 
 def sha256(data: bytes) -> str:
@@ -102,12 +103,41 @@ def _remove_empty(folders: list[Path]) -> None:
             created.rmdir()  # only succeeds while empty
 
 
-def write_case(case: Case, rendered: list[Rendered], out_dir: Path, force: bool = False, today: dt.date | None = None) -> WriteReport:
+def current_files(folder: Path, manifest: dict[str, Any], entries: Mapping[str, Mapping[str, str]], names: Mapping[str, list[str]]) -> list[str]:
+    """The documents (of `entries`: id → the record a render now would write) that need no render:
+    the manifest holds the same record for them, and each of their files (`names`: id → file
+    names) is on disk exactly as the manifest says. A file edited by hand, deleted or never
+    written makes its document stale, so it is rendered (and the edit still kept)."""
+    documents: dict[str, Any] = manifest["dokument"] if isinstance(manifest.get("dokument"), dict) else {}
+    files: dict[str, Any] = manifest["filer"] if isinstance(manifest.get("filer"), dict) else {}
+    current = []
+    for doc_id, entry in entries.items():
+        if documents.get(doc_id) != entry or not names.get(doc_id):
+            continue
+        if all(_holds(folder / name, files.get(name)) for name in names[doc_id]):
+            current.append(doc_id)
+    return current
+
+
+def _holds(path: Path, digest: Any) -> bool:
+    try:
+        return isinstance(digest, str) and path.is_file() and sha256(path.read_bytes()) == digest
+    except OSError:
+        return False
+
+
+def write_case(case: Case, rendered: list[Rendered], out_dir: Path, force: bool = False, today: dt.date | None = None,
+               entries: Mapping[str, Mapping[str, str]] | None = None, current: Mapping[str, list[str]] | None = None) -> WriteReport:
     """Write one case's files and manifest. A file edited by hand is never overwritten silently.
 
     Every file is written to a temporary name and renamed, so a reader (or a crash) never sees
     half a file; the manifest is rewritten after the documents, also when writing stops halfway,
     so it always describes what is on disk.
+
+    `entries` (document id → record) is what the manifest records for each document; without it,
+    the template and data only. `current` names the documents that were not rendered because
+    they are up to date (id → their file names): they are checked again under the lock, and if
+    one changed meanwhile (another render), nothing is written and `stale` names them.
     """
     folder = case_folder(out_dir, case.id)
     created: list[Path] = []
@@ -118,7 +148,7 @@ def write_case(case: Case, rendered: list[Rendered], out_dir: Path, force: bool 
     report = WriteReport(folder)
     try:
         with _locked(folder):
-            _write_locked(case, rendered, folder, force, today or dt.date.today(), report)
+            _write_locked(case, rendered, folder, force, today or dt.date.today(), report, entries, current or {})
     except OSError as exc:
         _remove_empty(created)
         reason = os_reason(exc)
@@ -129,12 +159,20 @@ def write_case(case: Case, rendered: list[Rendered], out_dir: Path, force: bool 
     return report
 
 
-def _write_locked(case: Case, rendered: list[Rendered], folder: Path, force: bool, today: dt.date, report: WriteReport) -> None:
+def _write_locked(case: Case, rendered: list[Rendered], folder: Path, force: bool, today: dt.date, report: WriteReport,
+                  entries: Mapping[str, Mapping[str, str]] | None, current: Mapping[str, list[str]]) -> None:
     old = read_manifest(folder)
+    if current:
+        still = current_files(folder, old, {d: (entries or {})[d] for d in current}, current)
+        report.stale = [d for d in current if d not in still]
+        if report.stale:
+            return
+        report.unchanged += [folder / name for d in current for name in current[d]]
     recorded: dict[str, str] = old.get("filer", {}) if isinstance(old.get("filer"), dict) else {}
     files = dict(recorded)
     documents: dict[str, Any] = dict(old.get("dokument", {})) if isinstance(old.get("dokument"), dict) else {}
     edited = {item.document.id for item in rendered if _edited(folder / _name(item), recorded, item.content)}
+    done = {item.document.id: item.document for item in rendered}
     try:
         for item in rendered:
             name = _name(item)
@@ -160,14 +198,13 @@ def _write_locked(case: Case, rendered: list[Rendered], folder: Path, force: boo
             _atomic_write(path, item.content)
             files[name] = digest
             report.written.append(path)
-            documents[item.document.id] = {
-                "mall": item.document.path.parent.name,  # the template, also when one template makes several files
-                "version": item.document.version,
-                "giltig_fran": item.document.valid_from.isoformat(),
-                "malgrupp": item.document.audience,
-                "data": case.data_hash,
-            }
     finally:
+        # A document's record changes only once all its files are as rendered: one kept for a hand
+        # edit, or cut off halfway, keeps its old record, so the next run renders it again.
+        finished = {*report.written, *report.unchanged}
+        for doc_id, document in done.items():
+            if all(folder / _name(item) in finished for item in rendered if item.document.id == doc_id):
+                documents[doc_id] = dict(entries[doc_id]) if entries is not None and doc_id in entries else manifest_entry(document, case.data_hash)
         manifest = {
             "verktyg": tool_version(),
             "arende": case.id,

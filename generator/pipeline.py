@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,8 @@ from .leaks import duplicated_internal_text
 from .organisation import board, load_profile, profile_path
 from .render import DocumentMeta, render_markdown, to_formats
 from .rules import check, refused_personnummer
-from .schema import case_schema, schema_dirs, section_key, validate
-from .templates import DocumentTemplate, catalogue, environment, find_template, template_dirs, template_error
+from .schema import case_schema, schema_digest, schema_dirs, section_key, validate
+from .templates import DocumentTemplate, catalogue, environment, find_template, template_digest, template_dirs, template_error
 
 FORMATS = ("pdf", "docx", "html", "md")
 
@@ -82,20 +83,33 @@ def data_hash(data: dict[str, Any], profile: dict[str, Any]) -> str:
 
 def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]:
     """Read and check one case file. Returns the case (None if it has errors) and every problem."""
-    dirs = options.dirs
-    known = catalogue(dirs)
-    for doc_id in options.documents:
-        try:
-            template = find_template(doc_id, dirs)  # unknown -d names fail before any file is read
-        except InputError as exc:
-            raise UsageError(str(exc)) from None
-        if template.source != "arende":
-            raise UsageError(f"dokumentet '{doc_id}' sammanställs ur ett helt års underlag med 'mallgen report --year ÅÅÅÅ INDATA...', inte ur en ärendefil.")
+    _check_documents(options)
     source = read_yaml(path)
     if "arende" not in source.data and isinstance(source.data.get("team"), dict):
         year = source.data.get("ar") if isinstance(source.data.get("ar"), int) else "ÅÅÅÅ"
         raise InputError(f"{path}: det här är ett teamunderlag till årsrapporten, inte en ärendefil. "
                          f"Kontrollera det med: mallgen report --year {year} {path} --kontrollera")
+    if "arende" not in source.data and "region" in source.data and "namnder" in source.data:
+        raise InputError(f"{path}: det här är en organisationsprofil, inte en ärendefil. Ärendet pekar ut den med 'organisation:', "
+                         "eller ange den med --organisation.")
+    return _check_case(path, source, options)
+
+
+def _check_documents(options: Options) -> None:
+    """Unknown -d names fail before any file is read."""
+    for doc_id in options.documents:
+        try:
+            template = find_template(doc_id, options.dirs)
+        except InputError as exc:
+            raise UsageError(str(exc)) from None
+        if template.source != "arende":
+            raise UsageError(f"dokumentet '{doc_id}' sammanställs ur ett helt års underlag med 'mallgen report --year ÅÅÅÅ INDATA...', inte ur en ärendefil.")
+
+
+def _check_case(path: Path, source: Source, options: Options, in_folder: bool = False) -> tuple[Case | None, list[Problem]]:
+    """A case file found in a folder is one of many: `-d` asks for the documents it has data for
+    (not that it must have them), and one with no document yet is returned without documents."""
+    known = catalogue(options.dirs)
     profile_file = profile_path(path, source.data, options.organisation)
     try:
         profile, problems = load_profile(profile_file)
@@ -104,11 +118,11 @@ def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]
         where = f"{path}:{source.line_of(('organisation',))}: organisation:" if named_in_case else f"{path}:"
         raise InputError(f"{where} organisationsprofilen kunde inte läsas: {exc}") from None
     sdirs = schema_dirs(options.templates)
-    schema = case_schema(list(known), set(options.documents), sdirs)
+    schema = case_schema(list(known), set() if in_folder else set(options.documents), sdirs)
     data, case_problems = validate(source, schema, sdirs, profile.get("diarienummer_monster"))
     problems += case_problems
     problems += check(data, source, profile, malformed=any(not p.warning for p in case_problems))
-    chosen = options.documents or [d for d in known if section_key(d) in data]
+    chosen = [d for d in options.documents or known if section_key(d) in data] if in_folder or not options.documents else options.documents
     documents = [known[d] for d in chosen]
     if profile.get("sekretess", {}).get("personnummer") == "vagra" and not all(d.internal for d in documents):
         shared = [k for k in schema if k not in {section_key(d) for d in known} and k != "organisation"]
@@ -116,7 +130,7 @@ def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]
         problems += refused_personnummer(visible, source, shared + [section_key(d.id) for d in documents if not d.internal])
     if not any(not p.warning for p in problems):
         problems += duplicated_internal_text(data, schema, source)
-    if not documents and not any(not p.warning for p in problems):
+    if not documents and not in_folder and not any(not p.warning for p in problems):
         problems.append(source.problem((), "ärendet har ännu inga uppgifter för något dokument; fyll i en dokumentsektion, "
                                        "t.ex. 'kallelse_dialogmote:' (i en fil från 'mallgen new': ta bort '# ' framför "
                                        "sektionens rader; se 'mallgen documents')"))
@@ -127,34 +141,109 @@ def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]
 
 def validate_files(paths: list[Path], options: Options) -> tuple[list[Case], list[Problem]]:
     """Check every file; raise DataError with all errors of all files at once, else return cases and warnings."""
+    checked = check_inputs(paths, options)
+    return checked.cases, checked.warnings
+
+
+@dataclass
+class Skipped:
+    """A file found in a folder that is not a case file: named to the user, never rendered."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class Checked:
+    """Every input checked: the valid cases, their warnings, and the files of folders that are not cases."""
+
+    cases: list[Case]
+    warnings: list[Problem]
+    skipped: list[Skipped]
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def input_files(paths: list[Path]) -> list[tuple[Path, bool]]:
+    """Each file named, and each YAML file below a folder named (in name order): `(path, found in a folder)`.
+
+    The same file named twice is checked and rendered once.
+    """
+    found: list[tuple[Path, bool]] = []
+    for path in paths:
+        if path.is_dir():
+            members = sorted((p for p in path.rglob("*") if p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith(".") and p.is_file()),
+                             key=lambda p: p.relative_to(path).parts)
+            found += [(member, True) for member in members] if members else [(path, True)]  # an empty folder: said in check_inputs
+        else:
+            found.append((path, False))
+    seen: dict[Path, tuple[Path, bool]] = {}
+    for path, in_folder in found:
+        try:
+            key = path.resolve()
+        except OSError:
+            key = path
+        seen.setdefault(key, (path, in_folder))
+    return list(seen.values())
+
+
+def check_inputs(paths: list[Path], options: Options, advance: Callable[[], object] | None = None) -> Checked:
+    """Check every case file named or found in the folders named; raise DataError with all errors
+    of all files at once. `advance` is called once per file (for a progress bar)."""
+    _check_documents(options)
+    files = input_files(paths)
     cases: list[Case] = []
     problems: list[Problem] = []
     failures: list[str] = []
-    for path in _distinct(paths):
+    skipped: list[Skipped] = []
+    for path, in_folder in files:
         try:
-            case, found = load_case(path, options)
+            if in_folder and path.is_dir():
+                raise InputError(f"{path}: mappen innehåller inga ärendefiler (.yaml).")
+            if in_folder:
+                source = read_yaml(path)
+                reason = _not_a_case(source.data)
+                if reason:
+                    skipped.append(Skipped(path, reason))
+                    continue
+                case, found = _check_case(path, source, options, in_folder=True)
+                if case is not None and not case.documents:
+                    problems += found
+                    wanted = "för de valda dokumenten (-d)" if options.documents else "för något dokument"
+                    skipped.append(Skipped(path, f"ärendet har inga uppgifter {wanted} ännu – hoppas över"))
+                    continue
+            else:
+                case, found = load_case(path, options)
         except InputError as exc:
             failures.append(str(exc))
             continue
+        finally:
+            if advance is not None:
+                advance()
         problems += found
         if case is not None:
             cases.append(case)
     problems += _shared_case_ids(cases)
     if failures or any(not p.warning for p in problems):
         raise DataError(problems, failures)
-    return cases, problems
+    return Checked(cases, problems, skipped)
 
 
-def _distinct(paths: list[Path]) -> list[Path]:
-    """The same file named twice is checked and rendered once."""
-    seen: dict[Path, Path] = {}
-    for path in paths:
-        try:
-            key = path.resolve()
-        except OSError:
-            key = path
-        seen.setdefault(key, path)
-    return list(seen.values())
+def _not_a_case(data: dict[str, Any]) -> str | None:
+    """Why a YAML file found in a folder is no case file, or None when it is one (or should be)."""
+    if "arende" in data:
+        return None
+    if "region" in data and "namnder" in data:
+        return "organisationsprofil, inget ärende – hoppas över"
+    if isinstance(data.get("team"), dict):
+        return "teamunderlag till årsrapporten (mallgen report), inget ärende – hoppas över"
+    if isinstance(data.get("rapport"), dict):
+        return "rapportfil till årsrapporten (mallgen report), inget ärende – hoppas över"
+    return None  # checked as a case: the user is told what is missing
 
 
 def _shared_case_ids(cases: list[Case]) -> list[Problem]:
@@ -167,6 +256,55 @@ def _shared_case_ids(cases: list[Case]) -> list[Problem]:
             message = f"ärende-id '{case.id}' används redan i {first.source.name}; två ärenden kan inte dela mapp"
             problems.append(case.source.problem(("arende", "id"), message))
     return problems
+
+
+class Fingerprints:
+    """What each document's files are made from, as the manifest records it ('dokument' → id).
+
+    A document whose record in the manifest equals this one, and whose files are those the
+    manifest names, is not rendered again: its data (case and profile), the profile, its
+    template's version and the content of every template file it can read, the schemas that
+    shape its context, and the tool's version are all the same as when it was written. Computed
+    once per run and document; a template's files are read at most once per run.
+    """
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self._templates: dict[str, str] = {}
+        self._profiles: dict[int, tuple[dict[str, Any], str]] = {}
+        self._schema: str | None = None
+
+    def entry(self, case: Case, document: DocumentTemplate) -> dict[str, str]:
+        if document.id not in self._templates:
+            self._templates[document.id] = template_digest(document, self.options.dirs)
+        if self._schema is None:
+            self._schema = schema_digest(schema_dirs(self.options.templates))
+        return {
+            **manifest_entry(document, case.data_hash),
+            "organisation": self._profile(case.profile),
+            "mallfiler": self._templates[document.id],
+            "schema": self._schema,
+            "verktyg": tool_version(),
+        }
+
+    def _profile(self, profile: dict[str, Any]) -> str:
+        known = self._profiles.get(id(profile))
+        if known is None or known[0] is not profile:  # profiles are shared between a region's cases
+            canonical = json.dumps(profile, sort_keys=True, default=str, ensure_ascii=False)
+            known = (profile, "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest())
+            self._profiles[id(profile)] = known
+        return known[1]
+
+
+def manifest_entry(document: DocumentTemplate, data: str) -> dict[str, str]:
+    """The manifest's record of a document: its template and the data it was made from."""
+    return {
+        "mall": document.path.parent.name,  # the template, also when one template makes several files
+        "version": document.version,
+        "giltig_fran": document.valid_from.isoformat(),
+        "malgrupp": document.audience,
+        "data": data,
+    }
 
 
 def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
@@ -247,4 +385,4 @@ def tool_version() -> str:
     return f"mallgen {__version__}"
 
 
-__all__ = ["Case", "MallgenError", "Options", "Rendered", "load_case", "render_document", "validate_files"]
+__all__ = ["Case", "Checked", "Fingerprints", "MallgenError", "Options", "Rendered", "check_inputs", "load_case", "render_document", "validate_files"]

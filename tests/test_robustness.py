@@ -258,8 +258,9 @@ def test_missing_input_file(tmp_path: Path, output: Path) -> None:
 
 
 def test_folder_or_device_instead_of_input_file(tmp_path: Path) -> None:
-    result = invoke("validate", tmp_path)
-    assert messages(result) == [f"{tmp_path}: är en mapp, inte en fil. Ange sökvägen till ärendefilen."]
+    result = invoke("validate", tmp_path)  # a folder is read for case files: here there are none
+    assert result.exit_code == 1
+    assert messages(result) == [f"{tmp_path}: mappen innehåller inga ärendefiler (.yaml)."]
     result = invoke("validate", "/dev/zero")  # would never end if it were read
     assert result.exit_code == 1
     assert messages(result) == ["/dev/zero: är inte en vanlig fil. Ange sökvägen till ärendefilen."]
