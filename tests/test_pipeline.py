@@ -136,6 +136,21 @@ def test_validate_does_not_import_weasyprint() -> None:
     assert out.stdout.strip() == "False False"
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the library search only starts processes on Linux")
+def test_weasyprint_loads_without_starting_processes() -> None:
+    """ctypes.util.find_library runs ldconfig, gcc and ld for every library name WeasyPrint tries;
+    mallgen's import of WeasyPrint starts none of them, and WeasyPrint still works."""
+    code = (
+        "import subprocess\ncalls = []\nreal = subprocess.Popen.__init__\n"
+        "def spy(self, *args, **kwargs):\n    calls.append(args)\n    real(self, *args, **kwargs)\n"
+        "subprocess.Popen.__init__ = spy\n"
+        "from generator.render import load_weasyprint\nload_weasyprint()\n"
+        "from weasyprint import HTML\npdf = HTML(string='<p>Hej</p>').write_pdf()\nprint(len(calls), pdf[:5].decode())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["0", "%PDF-"]
+
+
 # --- every example, every format ------------------------------------------------------------------
 
 

@@ -1047,3 +1047,36 @@ def test_mutated_example_case(data: dict[str, Any], scratch: Path) -> None:
 @given(text=mangled_text())
 def test_mangled_example_text(text: str, scratch: Path) -> None:
     _throw(text, scratch)
+
+
+def _parsed(text: str, libyaml: bool) -> tuple[Any, ...]:
+    """What parse_yaml makes of a text with or without libyaml: data and lines, or the message."""
+    from unittest import mock
+
+    from generator import case
+    from generator.errors import InputError
+
+    with mock.patch.object(case, "_libyaml_usable", lambda: libyaml):
+        try:
+            source = case.parse_yaml(text, "arende.yaml")
+        except InputError as exc:
+            return ("fel", str(exc))
+    return ("ok", repr(source.data), source.lines)
+
+
+@settings(HYPOTHESIS, max_examples=300)
+@given(text=st.one_of(st.text(max_size=300), mangled_text(), random_documents.map(lambda d: yaml.safe_dump(d, allow_unicode=True))))
+def test_libyaml_and_pure_python_read_the_same(text: str) -> None:
+    """libyaml is only faster: the same data, the same line of every field, the same message."""
+    from generator import case
+
+    if not case._libyaml_usable():
+        pytest.skip("PyYAML is installed without libyaml")
+    assert _parsed(text, libyaml=True) == _parsed(text, libyaml=False)
+
+
+def test_libyaml_refuses_deep_nesting_as_the_pure_loader_does() -> None:
+    for depth in (39, 40, 41, 2000):
+        for text in ("[" * depth + "]" * depth, "".join(" " * i + f"k{i}:\n" for i in range(depth)) + " " * depth + "v\n",
+                     "a: &a " + "[" * 30 + "1" + "]" * 30 + "\nb: " + "[" * (depth - 30 if depth > 30 else 1) + "*a" + "]" * (depth - 30 if depth > 30 else 1) + "\n"):
+            assert _parsed(text, libyaml=True) == _parsed(text, libyaml=False), (depth, text[:40])
