@@ -14,35 +14,13 @@ import signal
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from .errors import MallgenError, Problem
 from .output import WriteReport, case_folder, current_files, read_manifest, write_case
 from .pipeline import Case, Checked, Fingerprints, Options, Rendered, check_inputs, input_files, render_document
+from .progress import NoProgress, Progress
 from .templates import DocumentTemplate
-
-
-class Progress(Protocol):
-    """Where a long run reports how far it has come (a progress bar on a terminal, or nothing)."""
-
-    def start(self, label: str, total: int) -> None: ...
-
-    def advance(self, steps: int = 1) -> None: ...
-
-    def finish(self) -> None: ...
-
-
-class NoProgress:
-    """Progress nobody sees: not a terminal, or asked to be quiet."""
-
-    def start(self, label: str, total: int) -> None:
-        pass
-
-    def advance(self, steps: int = 1) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
 
 
 @dataclass

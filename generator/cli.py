@@ -63,6 +63,11 @@ class _Progress:
             sys.stderr.flush()
             self._bar = None
 
+    def stage(self, text: str) -> None:
+        """A line saying what a long run does now (only on a terminal)."""
+        if self.enabled:
+            self.echo(text, err=True)
+
     def echo(self, text: str, err: bool = False) -> None:
         if self._bar is None:
             click.echo(text, err=err)
@@ -279,9 +284,10 @@ def new_command(typ: str, out_file: Path | None) -> None:
 @_organisation
 @click.option("--kontrollera", "check_only", is_flag=True, help="Kontrollera bara indata och siffror; skriv inga filer.")
 @click.option("--force", is_flag=True, help="Skriv över dokument som redigerats för hand (de sparas först som daterad kopia).")
+@click.option("-q", "--tyst", "quiet", is_flag=True, help="Skriv bara fel, varningar och resultatet: ingen förloppsindikator.")
 @_handle
 def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out_dir: Path, templates: Path | None,
-                   organisation: Path | None, check_only: bool, force: bool) -> None:
+                   organisation: Path | None, check_only: bool, force: bool, quiet: bool) -> None:
     """Sammanställ den samlade återrapporteringen till uppdragsgivare för ett år.
 
     INDATA är ärendefiler (löpande och fördjupade), teamunderlag (ett per team och
@@ -303,7 +309,9 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
     from .pipeline import parse_formats
     from .report import build_report
 
-    built = build_report(list(inputs), year, parse_formats(formats), templates, organisation, check_only)
+    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    built = build_report(list(inputs), year, parse_formats(formats), templates, organisation, check_only, progress)
+    progress.finish()
     _report(built.warnings)
     report = built.report
     counts = report.counts
@@ -315,6 +323,7 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
     if check_only:
         click.echo(f"rapport-{year}: {summary}; {_count(len(built.warnings), 'varning', 'varningar')}. Inget skrevs (--kontrollera).")
         return
+    progress.stage(f"Skriver {len(built.rendered)} filer …")
     written = write_case(built.folder_case, built.rendered, out_dir, force=force)
     _report_kept(written)
     click.echo(f"rapport-{year}: {summary}; {len(written.written)} filer skrivna, {len(written.unchanged)} oförändrade i {written.folder}")

@@ -263,35 +263,53 @@ def test_progress_is_hidden_when_not_a_terminal(cli, tmp_path: Path) -> None:
     assert "\r" not in result.stdout and "\x1b" not in result.stdout
 
 
-@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal (POSIX)")
+def on_terminal(*args: str | Path) -> str:
+    """What `mallgen ARGS` writes to standard error when that is a terminal."""
+    primary, secondary = os.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+    process = subprocess.Popen([sys.executable, "-m", "generator.cli", *map(str, args)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=secondary)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:  # the terminal closes with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=300)
+    os.close(primary)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+needs_terminal = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal (POSIX)")
+
+
+@needs_terminal
 def test_progress_shows_count_on_a_terminal_unless_quiet(tmp_path: Path) -> None:
     folder = cases_folder(tmp_path, count=2)
-
-    def on_terminal(*args: str | Path) -> str:
-        """stderr of a run whose standard error is a terminal."""
-        primary, secondary = os.openpty()
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
-        process = subprocess.Popen([sys.executable, "-m", "generator.cli", *map(str, args)], cwd=ROOT, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=secondary)
-        os.close(secondary)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(primary, 4096)
-            except OSError:  # the terminal closes with the process
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        process.wait(timeout=120)
-        os.close(primary)
-        return b"".join(chunks).decode("utf-8", "replace")
-
     shown = on_terminal("render", folder, "-d", "kallelse-dialogmote", "-f", "md", "-o", tmp_path / "ut", "--force")
     assert "Skapar dokument" in shown and "2/2" in shown
     assert "Kontrollerar" in shown
     quiet = on_terminal("render", folder, "-d", "kallelse-dialogmote", "-f", "md", "-o", tmp_path / "ut", "--force", "-q")
     assert quiet == ""
+
+
+@needs_terminal
+def test_report_shows_its_stages_on_a_terminal_only(cli, tmp_path: Path) -> None:
+    shown = on_terminal("report", "--year", "2026", EXAMPLES / "rapport", "-f", "md", "-o", tmp_path / "ut")
+    assert "Läser indata" in shown and "Kontrollerar" in shown
+    assert "Räknar fram siffrorna ur 29 ärenden och 5 teamunderlag …" in shown
+    assert "Ritar diagrammen och skapar rapporten …" in shown
+    assert "Skriver " in shown
+    quiet = on_terminal("report", "--year", "2026", EXAMPLES / "rapport", "-f", "md", "-o", tmp_path / "ut", "--force", "-q")
+    assert "Läser indata" not in quiet and "Räknar" not in quiet and "\r" not in quiet
+
+    piped = cli("report", "--year", "2026", EXAMPLES / "rapport", "-f", "md", "-o", tmp_path / "ut2")
+    assert piped.exit_code == 0
+    assert "Läser indata" not in piped.stderr and "Räknar" not in piped.stderr and "\r" not in piped.stderr
 
 
 def test_json_summary_shape(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..case import Source
+from ..progress import NoProgress, Progress
 from ..templates import template_dirs
 from .export import Built, decimal, figure_tables, render_report, to_csv, to_xlsx
 from .figures import Area, Board, Report, Series, check_report, compute, count_register
@@ -21,14 +22,22 @@ def build_report(
     templates: Path | None = None,
     organisation: Path | None = None,
     check_only: bool = False,
+    progress: Progress | None = None,
 ) -> Built:
-    """Load, compute, check and render the year's report; nothing is written here."""
+    """Load, compute, check and render the year's report; nothing is written here.
+
+    `progress` hears of each stage (reading, computing, rendering) and of each file and document.
+    """
     from ..pipeline import Case
+    progress = progress or NoProgress()
     dirs = tuple(template_dirs(templates))
-    inputs, warnings = load_inputs(paths, year, organisation, templates)
+    inputs, warnings = load_inputs(paths, year, organisation, templates, progress)
+    progress.stage(f"Räknar fram siffrorna ur {len(inputs.cases)} ärenden och {len(inputs.teams)} teamunderlag …")
     report = compute(inputs, dirs)
     warnings = sorted(set(warnings + check_report(report)))
-    rendered = [] if check_only else render_report(report, formats, dirs)
+    if not check_only:
+        progress.stage("Ritar diagrammen och skapar rapporten …")
+    rendered = [] if check_only else render_report(report, formats, dirs, progress)
     source = inputs.settings or Source(Path(f"rapport-{year}"), {})
     folder_case = Case(  # the report's output folder and manifest, written like a case's
         source=source,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, Problem
+from ..progress import NoProgress, Progress
 from ..templates import find_template
 from .figures import FIGURES, Report
 from .inputs import CaseInput
@@ -173,15 +174,17 @@ def _scan_leaks(template: Any, texts: dict[str, str], cases: list[CaseInput], pr
         raise DataError(sorted(set(problems)))
 
 
-def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Any]:
+def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ...], progress: Progress | None = None) -> list[Any]:
     """The collated report, the team and department summaries, and the figure files, in memory."""
     from ..charts import report_charts
     from ..pipeline import Rendered
     from ..render import render_markdown
 
+    progress = progress or NoProgress()
     profile = report.inputs.profile
     region = profile["region"]
     out: list[Any] = []
+    progress.start("Skapar dokument", 1 + (len(report.summaries) + 1 if report.summaries else 0))
 
     template = find_template(REPORT_ID, dirs)
     charts, alt = report_charts(report)
@@ -189,6 +192,7 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
     body = render_markdown(template, context, dirs)
     meta = _meta(report, template, f"{region} {report.year}", report.date)
     out += render_formats(template, body, meta, formats, dirs, charts, cases=report.inputs.cases)
+    progress.advance()
 
     tables = figure_tables(report)
     for name, (header, rows) in tables.items():
@@ -202,6 +206,7 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
             body = render_markdown(team_template, context, dirs)
             meta = _meta(report, team_template, f"{summary.team} {report.year}", summary.data["datum"])
             out += render_formats(team_template, body, meta, formats, dirs, {}, f"{TEAM_ID}-{summary.slug}")
+            progress.advance()
         department_template = find_template(DEPARTMENT_ID, dirs)
         context = {
             "rapport": report,
@@ -214,5 +219,7 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
         date = report.department.get("datum") or max(s.data["datum"] for s in report.summaries)
         meta = _meta(report, department_template, f"{profile['avdelning']} {report.year}", date)
         out += render_formats(department_template, body, meta, formats, dirs, {})
+        progress.advance()
+    progress.finish()
     return out
 

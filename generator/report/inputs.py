@@ -29,6 +29,7 @@ from ..case import Source, is_date, read_yaml
 from ..context import fill_optional
 from ..errors import DataError, InputError, Problem, UsageError
 from ..organisation import board, load_profile, profile_path
+from ..progress import NoProgress, Progress
 from ..resources import bundled
 from ..rules import check, refused_personnummer
 from ..schema import case_schema, find_schema, schema_dirs, validate
@@ -222,17 +223,20 @@ def _profile_for(sources: dict[Path, Source], explicit: Path | None) -> Path:
 
 
 def load_inputs(
-    paths: list[Path], year: int, organisation: Path | None = None, templates: Path | None = None
+    paths: list[Path], year: int, organisation: Path | None = None, templates: Path | None = None, progress: Progress | None = None
 ) -> tuple[Inputs, list[Problem]]:
     """Read and validate every input; raise DataError with every error of every file at once."""
     if not 2000 <= year <= 2100:
         raise UsageError(f"året {year} är orimligt; ange det med fyra siffror, t.ex. --year 2026")
+    progress = progress or NoProgress()
     files = expand(paths)
     failures: list[str] = []
     problems: list[Problem] = []
     sources: dict[Path, Source] = {}
     tables: list[Path] = []
+    progress.start("Läser indata", len(files))
     for path in files:
+        progress.advance()
         if path.suffix.lower() in TABLE_SUFFIXES:
             tables.append(path)
             continue
@@ -265,7 +269,9 @@ def load_inputs(
     schemas = _schemas(dirs, sdirs)
     pattern = profile.get("diarienummer_monster")
     registers: dict[Path, Register] = {}
+    progress.start("Kontrollerar", len(sources))
     for path, source in sources.items():
+        progress.advance()
         if "arende" in source.data:
             data, found = validate(source, schemas["arende"], sdirs, pattern)
             found += check(data, source, profile, malformed=any(not p.warning for p in found))
@@ -341,6 +347,7 @@ def load_inputs(
                 f"{path}:1: okänd tabell (kolumner: {', '.join(table.columns) or 'inga'}). Ett avtalsregister har kolumnerna "
                 "avtalsomrade, giltigt_fran och giltigt_till; nyckeltal har vardgivare, period, indikator och varde."
             )
+    progress.finish()
     inputs.registers = list(registers.values())
     inputs.no_settings = _complete({"rapport": {}}, schemas["rapport"])
     problems += _duplicates(inputs)
