@@ -89,19 +89,20 @@ def timed(function: Callable[[], object], repeat: int) -> float:
 
 def run(command: Sequence[str | Path], cwd: Path = ROOT) -> tuple[float, float | None]:
     """Wall time and peak memory (MB, the process and the workers it waited for) of one command."""
-    start = time.perf_counter()
-    process = subprocess.Popen([str(c) for c in command], cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if hasattr(os, "wait4"):  # POSIX: the child's own resource usage
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        peak: float | None = usage.ru_maxrss / 1024  # kB on Linux
-    else:
-        process.wait()
-        peak = None
-    seconds = time.perf_counter() - start
-    errors = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-    if process.returncode not in (0,):
-        raise SystemExit(f"{' '.join(map(str, command))} avslutades med {process.returncode}:\n{errors}")
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a long run's warnings would fill a pipe and stop it
+        start = time.perf_counter()
+        process = subprocess.Popen([str(c) for c in command], cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=errors)
+        if hasattr(os, "wait4"):  # POSIX: the child's own resource usage
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            peak: float | None = usage.ru_maxrss / 1024  # kB on Linux
+        else:
+            process.wait()
+            peak = None
+        seconds = time.perf_counter() - start
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(map(str, command))} avslutades med {process.returncode}:\n{errors.read().decode('utf-8', 'replace')[-3000:]}")
     return seconds, peak
 
 
