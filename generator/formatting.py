@@ -6,15 +6,14 @@ import datetime as dt
 import re
 from typing import Any
 
-from babel.dates import format_date
-from babel.numbers import format_decimal
-
 LOCALE = "sv_SE"
 NBSP = "\u00a0"
 
 
 def long_date(value: dt.date) -> str:
     """`2026-11-22` -> `22 november 2026` (running text)."""
+    from babel.dates import format_date  # here, not at import: `validate` formats nothing
+
     return format_date(value, "d MMMM y", locale=LOCALE)
 
 
@@ -25,10 +24,14 @@ def iso_date(value: dt.date) -> str:
 
 def amount(value: int | float) -> str:
     """`1234567` -> `1 234 567 kr` with non-breaking spaces."""
+    from babel.numbers import format_decimal
+
     return f"{format_decimal(value, locale=LOCALE)}{NBSP}kr"
 
 
 def number(value: int | float) -> str:
+    from babel.numbers import format_decimal
+
     return str(format_decimal(value, locale=LOCALE))
 
 

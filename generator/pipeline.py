@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, leaks
 from .case import Source, read_yaml
@@ -17,10 +17,12 @@ from .errors import DataError, InputError, MallgenError, Problem, UsageError
 from .formatting import find_personnummer, mask_personnummer
 from .leaks import duplicated_internal_text
 from .organisation import board, load_profile, profile_path
-from .render import DocumentMeta, render_markdown, to_formats
 from .rules import check, refused_personnummer
 from .schema import case_schema, schema_digest, schema_dirs, section_key, validate
 from .templates import DocumentTemplate, catalogue, environment, find_template, template_digest, template_dirs, template_error
+
+if TYPE_CHECKING:
+    from .render import DocumentMeta
 
 FORMATS = ("pdf", "docx", "html", "md")
 
@@ -308,6 +310,8 @@ def manifest_entry(document: DocumentTemplate, data: str) -> dict[str, str]:
 
 
 def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
+    from .render import DocumentMeta  # rendering only: `validate` starts without Markdown and the renderers
+
     section = case.data.get(section_key(document.id), {})
     title = case.data["arende"]["rubrik"]
     return DocumentMeta.of(
@@ -322,6 +326,8 @@ def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
 
 def render_document(case: Case, document: DocumentTemplate, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Rendered]:
     """All requested formats of one document, in memory."""
+    from .render import render_markdown, to_formats
+
     context = build_context(case.data, case.schema, document, case.profile, case.data_hash)
     meta = document_meta(case, document)
     body = render_markdown(document, context, dirs)

@@ -30,7 +30,9 @@ class Validator(cerberus.Validator):  # type: ignore[misc]
     types_mapping = cerberus.Validator.types_mapping.copy()
     types_mapping["date"] = cerberus.TypeDefinition("date", (dt.date,), (dt.datetime,))
 
-    def __init__(self, *args: Any, deviation_ids: set[str] | None = None, diarie_pattern: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, deviation_ids: set[str] | None = None, diarie_pattern: str | None = None,
+                 bundled: bool = False, **kwargs: Any) -> None:
+        self._bundled = bundled  # before Cerberus sets the schema
         super().__init__(*args, **kwargs)
         self.deviation_ids = deviation_ids or set()
         self.diarie_pattern = diarie_pattern
@@ -40,7 +42,14 @@ class Validator(cerberus.Validator):  # type: ignore[misc]
     def _set_schema(self, schema: Any) -> None:
         """Cerberus checks a root schema once, when it is set, and keeps it as a DefinitionSchema;
         from then on every normalisation copies that (and re-checks and re-hashes it field by
-        field). Once checked, the expanded plain mapping serves the same and costs nothing."""
+        field). Once checked, the expanded plain mapping serves the same and costs nothing.
+
+        The bundled schemas are checked by the test suite, not at every start of `validate`
+        (it costs more than validating a case); a handbook owner's own schemas are checked here.
+        """
+        if getattr(self, "_bundled", False) and isinstance(schema, dict) and not self.is_child:
+            self._schema = cerberus.schema.DefinitionSchema.expand(schema)
+            return
         cerberus.Validator.schema.fset(self, schema)
         if isinstance(self._schema, cerberus.schema.DefinitionSchema):
             self._schema = self._schema.schema
@@ -107,7 +116,11 @@ def _load(path: Path) -> dict[str, Any]:
 def schema_dirs(extra: Path | None = None) -> list[Path]:
     """Schema folders, a user's own first (so a handbook owner can add a document's schema)."""
     dirs = [extra] if extra and extra.is_dir() else []
-    return [*dirs, bundled("schema")]
+    return [*dirs, bundled_schemas()]
+
+
+def bundled_schemas() -> Path:
+    return bundled("schema")
 
 
 def schema_digest(dirs: list[Path]) -> str:
@@ -152,12 +165,12 @@ def _case_schema(document_ids: tuple[str, ...], required: frozenset[str], dirs: 
 _VALIDATORS: dict[int, tuple[dict[str, Any], Validator]] = {}
 
 
-def _validator(schema: dict[str, Any], ids: set[str], diarie_pattern: str | None) -> Validator:
+def _validator(schema: dict[str, Any], ids: set[str], diarie_pattern: str | None, bundled: bool) -> Validator:
     """One validator per schema: Cerberus checks the schema itself when a validator is made,
     which costs more than validating a case."""
     cached = _VALIDATORS.get(id(schema))
     if cached is None or cached[0] is not schema:
-        cached = (schema, Validator(schema))
+        cached = (schema, Validator(schema, bundled=bundled))
         _VALIDATORS[id(schema)] = cached
     validator = cached[1]
     validator.deviation_ids, validator.diarie_pattern = ids, diarie_pattern
@@ -180,13 +193,14 @@ def validate(source: Source, schema: dict[str, Any], dirs: list[Path], diarie_pa
     _register(find_schema(DEFINITIONS, dirs) or {})
     deviations = source.data.get("avvikelser") if isinstance(source.data, dict) else None
     ids = {d["id"] for d in (deviations if isinstance(deviations, list) else []) if isinstance(d, dict) and isinstance(d.get("id"), str)}
-    validator = _validator(schema, ids, diarie_pattern)
+    only_bundled = list(dirs) == [bundled_schemas()]
+    validator = _validator(schema, ids, diarie_pattern, only_bundled)
     try:
         validator.validate(source.data)
     except (TypeError, KeyError, AttributeError, IndexError):
         # Cerberus' normalisation trips over a list where a named schema (`schema: person`)
         # expects a mapping; validation without normalising reports that as a type error.
-        validator = Validator(schema, deviation_ids=ids, diarie_pattern=diarie_pattern)
+        validator = Validator(schema, deviation_ids=ids, diarie_pattern=diarie_pattern, bundled=only_bundled)
         validator.validate(source.data, normalize=False)
     errors = _leaves(validator._errors)
     misspelt = {(*e.document_path[:-1], m) for e in errors if e.code == ce.UNKNOWN_FIELD.code for m in _close_keys(tuple(e.document_path), schema)}

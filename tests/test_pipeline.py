@@ -136,6 +136,24 @@ def test_validate_does_not_import_weasyprint() -> None:
     assert out.stdout.strip() == "False False"
 
 
+def test_bundled_schemas_pass_cerberus_own_check() -> None:
+    """`validate` trusts the bundled schemas instead of checking them at every start; this is that check."""
+    import cerberus
+
+    from generator.report.inputs import _schemas
+    from generator.schema import Validator, case_schema, find_schema, schema_dirs
+    from generator.templates import catalogue, template_dirs
+
+    dirs = schema_dirs()
+    for name, definition in (find_schema("definitioner", dirs) or {}).items():
+        cerberus.schema_registry.add(name, definition)
+    schemas = [case_schema(list(catalogue(tuple(template_dirs()))), set(), dirs), find_schema("organisation", dirs),
+               *_schemas(tuple(template_dirs()), dirs).values()]
+    for schema in schemas:
+        assert schema
+        Validator(schema)  # raises SchemaError with what is wrong
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the library search only starts processes on Linux")
 def test_weasyprint_loads_without_starting_processes() -> None:
     """ctypes.util.find_library runs ldconfig, gcc and ld for every library name WeasyPrint tries;
