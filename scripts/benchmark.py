@@ -115,6 +115,16 @@ def median_run(command: Sequence[str | Path], repeat: int) -> float:
     return statistics.median(run(command)[0] for _ in range(repeat))
 
 
+def paired(first: Sequence[str | Path], second: Sequence[str | Path], repeat: int) -> tuple[float, float]:
+    """Median wall times of two commands run in turn, so a change in the machine's load hits both alike."""
+    run(first), run(second)
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        times[0].append(run(first)[0])
+        times[1].append(run(second)[0])
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def supports(option: str, command: str = "render") -> bool:
     """Whether this version of mallgen has an option (so the script also measures older versions)."""
     out = subprocess.run(mallgen(command, "--help"), cwd=ROOT, env=ENV, capture_output=True, text=True, check=True).stdout
@@ -125,16 +135,15 @@ def supports(option: str, command: str = "render") -> bool:
 
 
 def start_benchmark(repeat: int) -> list[Row]:
-    floor = median_run([sys.executable, "-c", IMPORT_FLOOR], repeat)
-    rows = [Row("mallgen validate (ett ärende, ny process)", median_run(mallgen("validate", EXAMPLE), repeat),
-                f'python -c "{IMPORT_FLOOR}"', floor, ("<=", 2.0))]
-    loader = "from generator.render import load_weasyprint as l; l()"
+    validate, floor = paired(mallgen("validate", EXAMPLE), [sys.executable, "-c", IMPORT_FLOOR], repeat)
+    rows = [Row("mallgen validate (ett ärende, ny process)", validate, f'python -c "{IMPORT_FLOOR}"', floor, ("<=", 2.0))]
+    loader = "from generator.render import load_weasyprint as l; l(); import weasyprint"
     try:
         from generator.render import load_weasyprint  # noqa: F401
     except ImportError:  # an older version: WeasyPrint imported the ordinary way
         loader = "import weasyprint"
-    rows.append(Row("import weasyprint som mallgen gör det", median_run([sys.executable, "-c", loader], repeat),
-                    'python -c "import weasyprint"', median_run([sys.executable, "-c", "import weasyprint"], repeat)))
+    ours, plain = paired([sys.executable, "-c", loader], [sys.executable, "-c", "import weasyprint"], repeat)
+    rows.append(Row("import weasyprint som mallgen gör det", ours, 'python -c "import weasyprint"', plain))
     return rows
 
 
