@@ -1,0 +1,63 @@
+"""The collated annual report (handbook 2.3), by stage: `inputs` reads and validates a year's
+files, `figures` computes and checks the figures, `export` renders the documents and the figure
+files. `build_report` runs the three; nothing is written here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..case import Source
+from ..templates import template_dirs
+from .export import Built, decimal, figure_tables, render_report, to_csv, to_xlsx
+from .figures import Area, Board, Report, Series, check_report, compute, count_register
+from .inputs import Contract, Inputs, load_inputs
+
+
+def build_report(
+    paths: list[Path],
+    year: int,
+    formats: tuple[str, ...],
+    templates: Path | None = None,
+    organisation: Path | None = None,
+    check_only: bool = False,
+) -> Built:
+    """Load, compute, check and render the year's report; nothing is written here."""
+    from ..pipeline import Case
+    dirs = tuple(template_dirs(templates))
+    inputs, warnings = load_inputs(paths, year, organisation, templates)
+    report = compute(inputs, dirs)
+    warnings = sorted(set(warnings + check_report(report)))
+    rendered = [] if check_only else render_report(report, formats, dirs)
+    source = inputs.settings or Source(Path(f"rapport-{year}"), {})
+    folder_case = Case(  # the report's output folder and manifest, written like a case's
+        source=source,
+        data={"arende": {"id": f"rapport-{year}", "diarienummer": report.diarienummer}},
+        schema={},
+        profile=inputs.profile,
+        documents=[],
+        data_hash=report.data_hash,
+        warnings=warnings,
+    )
+    return Built(folder_case, rendered, warnings, report)
+
+
+__all__ = [  # what the CLI, the charts, the tests and the benchmark import from `generator.report`
+    "Area",
+    "Board",
+    "Built",
+    "Contract",
+    "Inputs",
+    "Report",
+    "Series",
+    "build_report",
+    "check_report",
+    "compute",
+    "count_register",
+    "decimal",
+    "figure_tables",
+    "load_inputs",
+    "render_report",
+    "to_csv",
+    "to_xlsx",
+]
