@@ -111,7 +111,27 @@ def to_xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]], report: Report
     core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml").decode("utf-8")
     stamp = f"{report.date.isoformat()}T00:00:00Z"  # openpyxl stamps `modified` with the clock on save
     core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rf"\g<1>{stamp}\g<2>", core)
-    return normalize_zip(data, {"docProps/core.xml": core.encode("utf-8")})
+    styles = _font_elements_in_schema_order(zipfile.ZipFile(io.BytesIO(data)).read("xl/styles.xml"))
+    return normalize_zip(data, {"docProps/core.xml": core.encode("utf-8"), "xl/styles.xml": styles})
+
+
+# CT_Font's children in the order of the schema Excel and the Open XML SDK check against.
+FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name",
+              "family", "charset", "scheme")
+
+
+def _font_elements_in_schema_order(styles: bytes) -> bytes:
+    """openpyxl writes a font's name, family and colour before its size: Excel reads that, the schema
+    does not allow it. The same elements, in schema order."""
+    from lxml import etree
+
+    root = etree.fromstring(styles)
+    main = root.nsmap.get(None, "")
+    for font in root.iter(f"{{{main}}}font"):
+        children = sorted(font, key=lambda e: FONT_ORDER.index(etree.QName(e).localname))
+        font[:] = children
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return data
 
 
 
