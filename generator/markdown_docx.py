@@ -230,6 +230,8 @@ class _Converter:
                         self._picture(paragraph, chart, token.content or "")
                         continue
                     text = token.content or ""  # other images only via the layout: show the alt text
+                if not text:
+                    continue  # markdown-it's empty text before emphasis: an empty run is noise in Word
                 if link is not None:
                     self._link_run(link, text, bold, italic)
                     continue

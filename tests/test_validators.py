@@ -169,3 +169,45 @@ def test_a_stream_that_would_end_in_cr_is_written_as_hex() -> None:
     with pikepdf.open(io.BytesIO(out.getvalue())) as reread:
         assert reread.get_object(stream.number, 0).read_bytes() == data
         assert reread.get_object(plain.number, 0).read_bytes() == b"q Q"
+
+
+# --- Word-native DOCX -----------------------------------------------------------------------------
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _word_native_problems(path: Path) -> list[str]:
+    """What keeps Word 365 from treating the file as its own: compatibility mode, separators, app.xml, empty runs."""
+    problems = []
+    with zipfile.ZipFile(path) as package:
+        settings = etree.fromstring(package.read("word/settings.xml"))
+        app = etree.fromstring(package.read("docProps/app.xml"))
+        parts = {name: etree.fromstring(package.read(name)) for name in package.namelist()
+                 if name.startswith("word/") and name.endswith(".xml")}
+    modes = [s.get(f"{{{W}}}val") for s in settings.iter(f"{{{W}}}compatSetting") if s.get(f"{{{W}}}name") == "compatibilityMode"]
+    if modes != ["15"]:
+        problems.append(f"compatibilityMode {modes}, not 15 (Word shows 'Kompatibilitetsläge')")
+    for name, value in (("decimalSymbol", ","), ("listSeparator", ";")):
+        found = settings.find(f"{{{W}}}{name}")
+        if found is None or found.get(f"{{{W}}}val") != value:
+            problems.append(f"{name} is not {value!r}")
+    application = app.findtext("{*}Application") or ""
+    if not application.startswith("mallgen"):
+        problems.append(f"app.xml names {application!r} as the application")
+    for name, root in parts.items():
+        for run in root.iter(f"{{{W}}}r"):
+            content = [child for child in run if etree.QName(child).localname != "rPr"]
+            if all(etree.QName(c).localname == "t" and not c.text for c in content):
+                problems.append(f"{name}: an empty run")
+                break
+    return problems
+
+
+def test_every_docx_is_word_native(example_outputs: ExampleOutputs) -> None:
+    _all_clean(example_outputs.files("docx"), _word_native_problems)
+
+
+def test_the_shared_letterhead_is_word_native() -> None:
+    from generator.resources import bundled
+
+    assert _word_native_problems(bundled("mallar") / "_layout" / "base.docx") == []
