@@ -158,7 +158,10 @@ def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], format
 @_templates
 @_handle
 def documents_command(templates: Path | None) -> None:
-    """Lista dokumentkatalogen: id, titel, avsnitt i handboken, målgrupp och mallversion.
+    """Lista dokumentkatalogen: id, titel, avsnitt i handboken, målgrupp och mallversioner.
+
+    Varje version står med sin giltighetstid; äldre versioner (i mallens mapp
+    versioner/) står på egna rader under den gällande.
 
     \b
     Exempel:
@@ -168,8 +171,11 @@ def documents_command(templates: Path | None) -> None:
     from .templates import AUDIENCES, catalogue, template_dirs
 
     templates_found = catalogue(tuple(template_dirs(templates))).values()
-    rows = [(t.id, t.title, t.section, AUDIENCES[t.audience], f"{t.version} ({t.valid_from.isoformat()})") for t in templates_found]
-    headers = ("Id", "Titel", "Avsnitt", "Målgrupp", "Version (giltig från)")
+    rows = [
+        (t.id, t.title, t.section, AUDIENCES[t.audience], v.version, v.validity) if n == 0 else ("", "", "", "", v.version, v.validity)
+        for t in templates_found for n, v in enumerate(t.versions)
+    ]
+    headers = ("Id", "Titel", "Avsnitt", "Målgrupp", "Version", "Giltig")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     for row in [headers, *rows]:
         click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())

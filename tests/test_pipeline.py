@@ -111,9 +111,9 @@ def test_documents_lists_the_catalogue(cli) -> None:
     result = cli("documents")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["Id", "Titel", "Avsnitt", "Målgrupp", "Version", "(giltig", "från)"]
+    assert lines[0].split() == ["Id", "Titel", "Avsnitt", "Målgrupp", "Version", "Giltig"]
     kallelse = next(line for line in lines if line.startswith("kallelse-dialogmote "))
-    assert re.search(r"Kallelse till dialogmöte\s+3\.2\s+Extern\s+1\.0 \(2026-01-01\)", kallelse)
+    assert re.search(r"Kallelse till dialogmöte\s+3\.2\s+Extern\s+1\.0\s+från 2026-01-01$", kallelse)
     for doc in CORE:
         assert any(line.startswith(doc + " ") for line in lines), doc
 
