@@ -254,5 +254,33 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
         sys.exit(1)
 
 
+@main.command("schema", context_settings=CONTEXT)
+@click.option("-o", "--ut", "out_file", type=click.Path(path_type=Path), help="Fil att skriva (annars skrivs schemat ut).")
+@_templates
+@_handle
+def schema_command(out_file: Path | None, templates: Path | None) -> None:
+    """Skriv ett JSON Schema för ärendefiler och teamunderlag, för redigerare.
+
+    En redigerare med YAML-stöd (till exempel VS Code med tillägget YAML) fyller
+    då i fältnamn, visar fältens beskrivningar och markerar felstavade fält medan
+    du skriver. Filer från 'mallgen new' pekar på mallgen.schema.json i samma mapp.
+
+    \b
+    Exempel:
+      mallgen schema -o mallgen.schema.json
+      mallgen schema --mallar egna-mallar -o mallgen.schema.json
+    """
+    from .json_schema import export, to_json, write_schema
+    from .schema import schema_dirs
+    from .templates import template_dirs
+
+    text = to_json(export(tuple(template_dirs(templates)), schema_dirs(templates)))
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    written = write_schema(out_file, text)
+    click.echo(f"Skrev {out_file}." if written else f"{out_file} är redan aktuell.")
+
+
 if __name__ == "__main__":
     main()
