@@ -183,7 +183,7 @@ class _Converter:
 
 
 def _description(rule: dict[str, Any]) -> str | None:
-    meta = rule.get("meta") if isinstance(rule.get("meta"), dict) else {}
+    meta: dict[str, Any] = rule["meta"] if isinstance(rule.get("meta"), dict) else {}
     parts = []
     if rule.get("intern"):
         parts.append("INTERNT: lämnar aldrig teamet.")
