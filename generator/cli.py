@@ -182,23 +182,51 @@ def documents_command(templates: Path | None) -> None:
 
 
 @main.command("new", context_settings=CONTEXT)
-@click.argument("typ", metavar="TYP", type=click.Choice(["fordjupad"], case_sensitive=False))
-@click.option("-o", "--ut", "out_file", type=click.Path(path_type=Path), help="Fil att skriva (annars skrivs mallen ut).")
+@click.argument("typ", metavar="TYP", type=click.Choice(["fordjupad", "lopande", "team", "organisation", "mall"], case_sensitive=False))
+@click.argument("mall_id", metavar="[ID]", required=False)
+@click.option("-o", "--ut", "out_file", type=click.Path(path_type=Path),
+              help="Fil att skriva (annars skrivs skelettet ut). För 'mall': mappen där mallmappen skapas (standard: aktuell mapp).")
+@_templates
 @_handle
-def new_command(typ: str, out_file: Path | None) -> None:
-    """Skapa en kommenterad ärendefil att fylla i.
+def new_command(typ: str, mall_id: str | None, out_file: Path | None, templates: Path | None) -> None:
+    """Skapa en kommenterad fil att fylla i, eller en ny mallmapp.
+
+    TYP är fordjupad eller lopande (en ärendefil), team (ett teamunderlag),
+    organisation (en organisationsprofil) eller mall ID (en ny mall: dokument.md med
+    front matter, ett schema och ett exempel). Allt skapas ur schemana, så det
+    stämmer alltid med vad 'mallgen validate' kräver. Skrivs filen med -o läggs
+    mallgen.schema.json bredvid om den inte redan finns, så att redigeraren känner
+    igen fälten.
 
     \b
     Exempel:
       mallgen new fordjupad -o arende.yaml
+      mallgen new lopande -o avtal-2026.yaml
+      mallgen new team -o team-radiologi.yaml
+      mallgen new mall informationsbrev -o egna-mallar
     """
-    from .skeleton import skeleton, write_skeleton
+    from .errors import UsageError
+    from .skeleton import new_template, skeleton, write_skeleton
 
-    if out_file is None:
-        click.echo(skeleton(typ), nl=False)
+    typ = typ.lower()
+    if typ == "mall":
+        if not mall_id:
+            raise UsageError("ange mallens id: mallgen new mall ID [-o MAPP]")
+        written = new_template(mall_id, out_file or Path("."))
+        for path in written:
+            click.echo(f"Skrev {path}")
+        click.echo(f"Fyll i titel, avsnitt och målgrupp i {written[0]} och kontrollera med: mallgen check --mallar {out_file or Path('.')}")
         return
-    write_skeleton(typ, out_file)
-    click.echo(f"Skrev {out_file}. Fyll i uppgifterna och kontrollera med: mallgen validate {out_file}")
+    if mall_id:
+        raise UsageError(f"'mallgen new {typ}' tar inget id; bara 'mallgen new mall ID' gör det")
+    if out_file is None:
+        click.echo(skeleton(typ, templates), nl=False)
+        return
+    written = write_skeleton(typ, out_file, templates)
+    if len(written) > 1:
+        click.echo(f"Skrev {written[1]} (schemat som redigeraren använder).")
+    check = f"mallgen report --year ÅÅÅÅ {out_file} --kontrollera" if typ == "team" else f"mallgen validate {out_file}"
+    click.echo(f"Skrev {out_file}. Fyll i uppgifterna och kontrollera med: {check}")
 
 
 @main.command("report", context_settings=CONTEXT)

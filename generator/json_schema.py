@@ -13,13 +13,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .schema import DEFINITIONS, case_schema, find_schema, section_key, team_schema
-from .templates import AUDIENCES, CASE_TYPES, DocumentTemplate, catalogue
+from .schema import DEFINITIONS, PROFILE_SCHEMA, case_schema, find_schema, section_key, team_schema
+from .templates import AUDIENCES, CASE_TYPES, DocumentTemplate, catalogue, handbook_section
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 FILE_NAME = "mallgen.schema.json"
-REPORT = "rapportunderlag"
-PROFILE = "organisation"  # the name skeletons point to, beside the file being edited
+REPORT = "rapportunderlag"  # the name skeletons point to, beside the file being edited
 TITLE = "mallgen – ärendefil, teamunderlag, rapportfil eller organisationsprofil"
 
 # Shapes of identifiers whose check digits only `mallgen validate` can check.
@@ -58,7 +57,7 @@ def export(dirs: tuple[Path, ...], schema_dirs: list[Path]) -> dict[str, Any]:
     report = convert.object(find_schema(REPORT, schema_dirs) or {})
     report["title"] = "Rapportfil"
     report["description"] = "Det som gäller hela den samlade återrapporteringen för ett år (mallgen report)."
-    profile = convert.object(find_schema(PROFILE, schema_dirs) or {})
+    profile = convert.object(find_schema(PROFILE_SCHEMA, schema_dirs) or {})
     profile["title"] = "Organisationsprofil"
     profile["description"] = "Regionens uppgifter: namn, nämnder, brevhuvud, diarienummermönster och arkivformat."
     # The kind of file is told by its first key, as 'mallgen report' tells them apart.
@@ -117,7 +116,7 @@ class _Converter:
             if template is not None:
                 converted["title"] = template.title
                 converted["description"] = _join(
-                    f"{template.title} (handboken {template.section}); målgrupp: {AUDIENCES[template.audience].lower()}. "
+                    f"{template.title} (handboken {handbook_section(template.section)}); målgrupp: {AUDIENCES[template.audience].lower()}. "
                     f"Fyll i när ärendet når det steget; skapas som dokumentet {template.id}.",
                     converted.get("description"),
                 )
@@ -198,7 +197,7 @@ def _description(rule: dict[str, Any]) -> str | None:
 
 def _sentence(text: str) -> str:
     text = text.strip()
-    return text if text.endswith((".", "?", "!", ")")) else text + "."
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _join(*parts: str | None) -> str:

@@ -21,6 +21,7 @@ from .resources import bundled
 
 BASE = "bas"
 DEFINITIONS = "definitioner"
+PROFILE_SCHEMA = "organisation"
 
 
 class Validator(cerberus.Validator):  # type: ignore[misc]

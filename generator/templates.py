@@ -167,6 +167,13 @@ def parse_template(path: Path) -> DocumentTemplate:
     )
 
 
+def handbook_section(section: str) -> str:
+    """`3.2` -> `3.2`, `4 (steg 3a)` -> `kap. 4, steg 3a`, `5` -> `kap. 5`."""
+    if match := re.fullmatch(r"(\d+) \((.+)\)", section):
+        return f"kap. {match.group(1)}, {match.group(2)}"
+    return f"kap. {section}" if section.isdigit() else section
+
+
 def template_dirs(user_dir: Path | None = None) -> list[Path]:
     """The search path: the user's `--mallar` folder first, then the bundled templates."""
     if user_dir is not None and not user_dir.is_dir():

@@ -100,16 +100,18 @@ def test_enums_patterns_types_and_required_fields_are_checked(schema: dict[str, 
 
 def test_swedish_descriptions_enums_and_internal_markers_come_from_the_cerberus_schemas(schema: dict[str, Any]) -> None:
     case = schema["$defs"]["arendefil"]["properties"]
-    assert case["avtal"]["properties"]["namnd"]["description"] == "Id för ansvarig nämnd eller styrelse i organisationsprofilen."
+    assert case["avtal"]["properties"]["namnd"]["description"] == (
+        "Id för ansvarig nämnd eller styrelse i organisationsprofilen (exempelprofilen: hsn eller rs). Slutrapporten ställs till den.")
     assert case["verksamhetsbedomning"]["description"].startswith("INTERNT: lämnar aldrig teamet.")
     assert case["verksamhetsbedomning"]["properties"]["farg"]["enum"] == ["gron", "gul", "rod"]
-    assert case["organisation"]["description"] == "Sökväg till organisationsprofilen, relativt ärendefilen."
+    assert case["organisation"]["description"].startswith("Organisationsprofilen (region, nämnder, diarienummermönster, brevhuvud), relativt den här filen.")
     assert "Markdown är tillåtet" in case["avvikelser"]["items"]["properties"]["beskrivning"]["description"]
     section = case["kallelse_dialogmote"]
     assert section["title"] == "Kallelse till dialogmöte"
     assert section["description"].startswith("Kallelse till dialogmöte (handboken 3.2); målgrupp: extern.")
     assert section["properties"]["mote"]["required"] == ["datum", "start", "slut", "plats"]
-    assert case["personer"]["properties"]["handlaggare"] == {"$ref": "#/$defs/person"}
+    assert case["personer"]["properties"]["handlaggare"] == {
+        "$ref": "#/$defs/person", "description": "Ansvarig handläggare. Skriver under dokumenten och är kontaktperson i dem."}
     # every document made from a case file has its section; the annual report's have none
     bundled = yaml.safe_load((ROOT / "mallar" / "slutrapport" / "dokument.md").read_text(encoding="utf-8").split("---")[1])
     assert bundled["id"] == "slutrapport" and "slutrapport" in case
