@@ -112,6 +112,11 @@ def front_matter_text(path: Path) -> str | None:
     return match.group(1) if match else None
 
 
+def front_matter_lines(front: str) -> dict[str, int]:
+    """The file line of each top-level front matter key (the file's line 1 is the opening '---')."""
+    return {m.group(1): n + 2 for n, line in enumerate(front.split("\n")) if (m := re.match(r"([A-Za-z_][\w-]*)\s*:", line))}
+
+
 def parse_template(path: Path) -> DocumentTemplate:
     """A template's front matter; `path` is `<id>/dokument.md` or `<id>/versioner/<version>.md`."""
     try:
@@ -129,29 +134,34 @@ def parse_template(path: Path) -> DocumentTemplate:
         raise TemplateError(path, 1, f"front matter är inte giltig YAML: {exc}") from None
     if not isinstance(meta, dict):
         raise TemplateError(path, 2, "front matter ska bestå av fält (nyckel: värde)")
+    lines = front_matter_lines(match.group(1))
+
+    def at(key: str) -> int:
+        return lines.get(key, 1)
+
     missing = [k for k in ("id", "titel", "avsnitt", "malgrupp", "version", "giltig_fran") if k not in meta]
     if missing:
         raise TemplateError(path, 1, f"front matter saknar {', '.join(missing)}")
     if meta["malgrupp"] not in AUDIENCES:
-        raise TemplateError(path, 1, f"malgrupp '{meta['malgrupp']}' är okänd; välj bland {', '.join(AUDIENCES)}")
+        raise TemplateError(path, at("malgrupp"), f"malgrupp '{meta['malgrupp']}' är okänd; välj bland {', '.join(AUDIENCES)}")
     folder = path.parent.parent if path.parent.name == VERSIONS else path.parent
     if meta["id"] != folder.name:
-        raise TemplateError(path, 1, f"id '{meta['id']}' ska vara samma som mappens namn '{folder.name}'")
+        raise TemplateError(path, at("id"), f"id '{meta['id']}' ska vara samma som mappens namn '{folder.name}'")
     if not _TEMPLATE_ID.fullmatch(meta["id"]):  # it names output files and a YAML section
-        raise TemplateError(path, 1, f"id '{meta['id']}' får bara innehålla små bokstäver a–z, siffror och bindestreck")
+        raise TemplateError(path, at("id"), f"id '{meta['id']}' får bara innehålla små bokstäver a–z, siffror och bindestreck")
     if not isinstance(meta["giltig_fran"], dt.date):
-        raise TemplateError(path, 1, "giltig_fran ska vara ett datum (ÅÅÅÅ-MM-DD)")
+        raise TemplateError(path, at("giltig_fran"), "giltig_fran ska vara ett datum (ÅÅÅÅ-MM-DD)")
     if meta.get("underlag", "arende") not in SOURCES:
-        raise TemplateError(path, 1, f"underlag '{meta['underlag']}' är okänt; välj {', '.join(SOURCES[:-1])} eller {SOURCES[-1]}")
+        raise TemplateError(path, at("underlag"), f"underlag '{meta['underlag']}' är okänt; välj {', '.join(SOURCES[:-1])} eller {SOURCES[-1]}")
     valid_to = meta.get("giltig_till")
     if valid_to is not None and not isinstance(valid_to, dt.date):
-        raise TemplateError(path, 1, "giltig_till ska vara ett datum (ÅÅÅÅ-MM-DD)")
+        raise TemplateError(path, at("giltig_till"), "giltig_till ska vara ett datum (ÅÅÅÅ-MM-DD)")
     if valid_to is not None and valid_to < meta["giltig_fran"]:
-        raise TemplateError(path, 1, "giltig_till är före giltig_fran")
+        raise TemplateError(path, at("giltig_till"), "giltig_till är före giltig_fran")
     case_types = meta.get("arendetyp", list(CASE_TYPES))
     case_types = [case_types] if isinstance(case_types, str) else case_types
     if not isinstance(case_types, list) or not case_types or any(t not in CASE_TYPES for t in case_types):
-        raise TemplateError(path, 1, f"arendetyp ska vara en lista med {' och/eller '.join(CASE_TYPES)}")
+        raise TemplateError(path, at("arendetyp"), f"arendetyp ska vara en lista med {' och/eller '.join(CASE_TYPES)}")
     return DocumentTemplate(
         id=meta["id"],
         title=meta["titel"],

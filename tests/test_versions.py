@@ -92,5 +92,5 @@ def test_validity_ending_before_it_starts_is_a_template_error(cli, tmp_path: Pat
     (folder / "dokument.md").write_text(text, encoding="utf-8")
     result = cli("documents", "--mallar", tmp_path / "mallar")
     assert result.exit_code == 1
-    assert result.stderr == f"Fel: {folder / 'dokument.md'}:1: mallfel: giltig_till är före giltig_fran\n"
+    assert result.stderr == f"Fel: {folder / 'dokument.md'}:8: mallfel: giltig_till är före giltig_fran\n"
 
