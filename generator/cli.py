@@ -282,6 +282,48 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
         sys.exit(1)
 
 
+@main.command("check", context_settings=CONTEXT)
+@click.option("--mallar", "templates", type=click.Path(path_type=Path),
+              help="Kontrollera bara mallarna i den här mappen (annars de inbyggda).")
+@click.option("--godkann", "accept", is_flag=True, help="Godkänn exemplens nuvarande text som ny jämförelsetext (exempel.godkand.md).")
+@_handle
+def check_command(templates: Path | None, accept: bool) -> None:
+    """Kontrollera mallarna utan ärendedata, och deras exempel.
+
+    För varje mall: front matter och versioner, Jinja-syntax, att varje fält och
+    filter finns i dokumentets schema (ett valfritt fält utan skydd ger en varning),
+    att interna fält inte når dokument som lämnar teamet, och mallens tillgänglighet
+    (en huvudrubrik, rubriknivåer i ordning, alternativtext, tabellrubriker). Sedan
+    skapas mallens exempel (exempel.yaml) som Markdown och jämförs med den godkända
+    texten (exempel.godkand.md); en skillnad visas rad för rad. Efter en avsiktlig
+    ändring godkänner --godkann den nya texten.
+
+    Varje fynd skrivs som FIL:RAD: meddelande. Utgångsstatus 1 om något fel hittades.
+
+    \b
+    Exempel:
+      mallgen check
+      mallgen check --mallar egna-mallar
+      mallgen check --mallar egna-mallar --godkann
+    """
+    from .check import check_templates, shown_path
+    from .templates import template_dirs
+
+    template_dirs(templates)  # an unknown --mallar folder is a clear error before anything runs
+    result = check_templates(templates, accept)
+    for finding in result.findings:
+        click.echo(str(finding.problem), err=True)
+        if finding.detail:
+            click.echo(finding.detail, err=True)
+    for path in result.accepted:
+        click.echo(f"{shown_path(str(path))}: ny godkänd text.")
+    summary = (f"{_count(result.templates, 'mall', 'mallar')} kontrollerade: {_count(result.errors, 'fel', 'fel')}, "
+               f"{_count(result.warnings, 'varning', 'varningar')}.")
+    click.echo(summary)
+    if result.errors:
+        sys.exit(1)
+
+
 @main.command("schema", context_settings=CONTEXT)
 @click.option("-o", "--ut", "out_file", type=click.Path(path_type=Path), help="Fil att skriva (annars skrivs schemat ut).")
 @_templates

@@ -414,7 +414,7 @@ def new_template(template_id: str, folder: Path, today: dt.date | None = None) -
     ]
     rule = yaml.safe_load(schema_text)
     context = _context(schema_dirs())
-    section = _value_lines(key, rule, 0, context, {}, (key,), None, visible=True)
+    section = _value_lines(key, rule, 0, context, {(key, "datum"): today or dt.date.today()}, (key,), None, visible=True)
     sample = [
         f"# Exempel för mallen {template_id}: grundexemplet (bas) med dokumentets sektion ovanpå.",
         "# 'mallgen check' kontrollerar det mot schemat, skapar dokumentet och jämför texten med",

@@ -24,6 +24,8 @@ LAYOUT = "_layout"
 VERSIONS = "versioner"  # superseded versions of a template: <id>/versioner/<version>.md
 SOURCES = ("arende", "arsrapport", "team")  # front matter `underlag`: what a document is made from
 CASE_TYPES = ("fordjupad", "lopande")  # front matter `arendetyp`: which case types a case document serves
+# Every front matter key a template may have; `mallgen check` warns about any other.
+FRONT_MATTER_KEYS = ("id", "titel", "avsnitt", "malgrupp", "version", "giltig_fran", "giltig_till", "underlag", "arendetyp")
 
 
 @dataclass(frozen=True)
