@@ -324,6 +324,35 @@ def check_command(templates: Path | None, accept: bool) -> None:
         sys.exit(1)
 
 
+@main.command("preview", context_settings=CONTEXT)
+@click.argument("dokument", metavar="DOKUMENT")
+@click.argument("indata", metavar="[INDATA]", required=False, type=click.Path(path_type=Path))
+@_templates
+@click.option("--port", type=click.IntRange(0, 65535), default=8400, show_default=True, help="Port på localhost (0: välj en ledig).")
+@_handle
+def preview_command(dokument: str, indata: Path | None, templates: Path | None, port: int) -> None:
+    """Visa ett dokument i webbläsaren medan du arbetar med mallen.
+
+    Dokumentet skapas som HTML på http://127.0.0.1:PORT/ ur mallens exempel
+    (exempel.yaml), eller ur INDATA (en ärendefil; för årsrapportens dokument en fil
+    med ar: och indata: som exemplet). Sidan laddas om av sig själv när mallen,
+    layouten, schemat eller datan ändras. Fel visas i sidan med fil och rad.
+    Avsluta med Ctrl+C.
+
+    \b
+    Exempel:
+      mallgen preview kallelse-dialogmote
+      mallgen preview kallelse-dialogmote arende.yaml --mallar egna-mallar
+    """
+    from .preview import serve
+
+    def announce(url: str) -> None:
+        click.echo(f"Förhandsgranskning av {dokument}: {url}  (avsluta med Ctrl+C)")
+
+    serve(dokument, indata, templates, port, announce)
+    click.echo("Förhandsgranskningen är avslutad.")
+
+
 @main.command("schema", context_settings=CONTEXT)
 @click.option("-o", "--ut", "out_file", type=click.Path(path_type=Path), help="Fil att skriva (annars skrivs schemat ut).")
 @_templates

@@ -299,6 +299,12 @@ def environment(dirs: tuple[Path, ...], kind: Kind) -> jinja2.Environment:
     return env
 
 
+def reset_caches() -> None:
+    """Forget the catalogue and the compiled templates (the live preview re-reads them after an edit)."""
+    catalogue.cache_clear()
+    environment.cache_clear()
+
+
 def template_error(exc: Exception) -> TemplateError:
     """Turn an error raised while loading or running a template into one naming its file and line."""
     path, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
