@@ -252,3 +252,22 @@ def test_unknown_folder_is_a_clear_error(cli, tmp_path: Path) -> None:
     result = cli("check", "--mallar", tmp_path / "finns-inte")
     assert result.exit_code == 1
     assert result.stderr == f"Fel: {tmp_path / 'finns-inte'}: mallmappen finns inte (angiven med --mallar).\n"
+
+
+@pytest.mark.parametrize("base", ["fordjupad", "lopande"])
+def test_each_case_base_sample_is_a_valid_case_of_its_type(cli, base: str) -> None:
+    """The shared bases new samples start from (`bas: fordjupad`, `bas: lopande`): valid as they
+    are; the only complaint is that a base has no document section of its own."""
+    path = MALLAR / "_exempel" / f"{base}.yaml"
+    result = cli("validate", path)
+    problems = [line for line in result.stderr.splitlines() if line.startswith(str(path))]
+    assert len(problems) == 1 and "ärendet har ännu inga uppgifter för något dokument" in problems[0], result.stderr
+    import yaml
+
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["arende"]["typ"] == base
+
+
+def test_the_team_base_sample_is_a_valid_team_file(cli) -> None:
+    result = cli("report", "--year", "2026", MALLAR / "_exempel" / "team.yaml", "--kontrollera")
+    assert result.exit_code == 0, result.output
+    assert "1 teamunderlag" in result.stdout
