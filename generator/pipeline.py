@@ -180,8 +180,8 @@ def _shared_case_ids(cases: list[Case]) -> list[Problem]:
 
 def document_date(data: dict[str, Any], document_id: str) -> Any:
     """A document's date: its section's `datum`, else the case's start date."""
-    section = data.get(section_key(document_id))
-    return (section.get("datum") if isinstance(section, dict) else None) or (data.get("arende") or {}).get("startdatum")
+    section, case = data.get(section_key(document_id)), data.get("arende")  # either may be malformed yet
+    return (section.get("datum") if isinstance(section, dict) else None) or (case.get("startdatum") if isinstance(case, dict) else None)
 
 
 def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:

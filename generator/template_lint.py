@@ -401,7 +401,8 @@ class TemplateLinter:
             return found
         if node.name in self.root:
             entry = self.root[node.name]
-            self._internal(ctx, node, node.name, entry)
+            if self._internal(ctx, node, node.name, entry):
+                return Value(ANY, (node.name,))  # reported once; its fields say nothing more
             return Value(entry.shape, (node.name,), entry.optional)
         if node.name in self.env.globals or (node.name,) in ctx.guards:
             return UNKNOWN
@@ -415,11 +416,14 @@ class TemplateLinter:
         return {"arende": "ett ärendedokument", "team": "ett dokument ur ett teamunderlag", "arsrapport": "årsrapportens dokument"}.get(
             self.template.source, "mallen")
 
-    def _internal(self, ctx: _Ctx, node: nodes.Node, text: str, entry: Field) -> None:
+    def _internal(self, ctx: _Ctx, node: nodes.Node, text: str, entry: Field) -> bool:
+        """Report an internal field reached from a document that leaves the team; True if it was."""
         if entry.internal and not self.template.internal:
             audience = AUDIENCES[self.template.audience].lower()
             self._error(ctx, node, f"'{text}' är internt (intern: true i schemat) och finns inte i dokument med målgrupp {audience}; "
                                    "det lämnar aldrig teamet. Visa det bara i ett internt dokument")
+            return True
+        return False
 
     def _field(self, node: nodes.Node, owner: Value, name: str, ctx: _Ctx) -> Value:
         shape = owner.shape
@@ -434,7 +438,8 @@ class TemplateLinter:
                 where = f"'{_text(node.node)}'" if isinstance(node, nodes.Getattr | nodes.Getitem) else "värdet"
                 self._error(ctx, node, f"fältet '{name}' finns inte i {where}{hint}")
                 return Value(ANY, origin)
-            self._internal(ctx, node, _text(node), entry)
+            if self._internal(ctx, node, _text(node), entry):
+                return Value(ANY, origin)
             return Value(entry.shape, origin, entry.optional)
         if shape.kind == "map":
             return Value(shape.item or ANY, origin)

@@ -134,3 +134,20 @@ def test_schema_is_printed_without_o_and_never_overwrites_another_file(cli, tmp_
     assert cli("schema", "-o", ours).exit_code == 0
     again = cli("schema", "-o", ours)
     assert again.exit_code == 0 and again.stdout == f"{ours} är redan aktuell.\n"
+
+
+def test_a_section_for_one_case_type_only_fails_in_the_other(cli, tmp_path: Path) -> None:
+    """`arendetyp: [fordjupad]` in a template's front matter: its section is refused in a routine case."""
+    mallar = tmp_path / "mallar"
+    assert cli("new", "mall", "granskningslogg", "-o", mallar).exit_code == 0
+    source = mallar / "granskningslogg" / "dokument.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("malgrupp: intern\n", "malgrupp: intern\narendetyp: [fordjupad]\n"), encoding="utf-8")
+    target = tmp_path / "schema.json"
+    assert cli("schema", "--mallar", mallar, "-o", target).exit_code == 0
+    schema = json.loads(target.read_text(encoding="utf-8"))
+    case = read_yaml(EXAMPLES / "arenden" / "fordjupad-vardcentral.yaml").data
+    case["granskningslogg"] = {"datum": dt.date(2026, 3, 1), "sammanfattning": "Loggen."}
+    assert errors(schema, case) == []
+    case["arende"]["typ"] = "lopande"
+    found = errors(schema, case)
+    assert found == [": False schema does not allow {'datum': '2026-03-01', 'sammanfattning': 'Loggen.'}"], found
