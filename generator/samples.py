@@ -15,7 +15,6 @@ inputs instead: `ar: 2026` and `indata: [...]` (paths relative to the sample).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,7 +161,3 @@ def _render_report_sample(template: DocumentTemplate, user_dir: Path | None, for
     if not outputs:
         raise InputError(f"{path}:1: indata gav inget dokument {template.id} (saknar underlaget det som dokumentet bygger på?)")
     return SampleRender(outputs, built.warnings)
-
-
-def sample_date(value: Any) -> dt.date | None:
-    return value if isinstance(value, dt.date) else None
