@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, leaks
-from .case import Source, read_yaml
+from .case import Source, is_date, read_yaml
 from .context import build_context, strip_internal
 from .errors import DataError, InputError, MallgenError, Problem, UsageError
 from .formatting import find_personnummer, mask_personnummer
@@ -19,7 +19,7 @@ from .organisation import board, load_profile, profile_path
 from .render import DocumentMeta, render_markdown, to_formats
 from .rules import check, refused_personnummer
 from .schema import case_schema, schema_dirs, section_key, validate
-from .templates import DocumentTemplate, catalogue, environment, find_template, template_dirs, template_error
+from .templates import DocumentTemplate, catalogue, environment, find_template, select_version, template_dirs, template_error
 
 FORMATS = ("pdf", "docx", "html", "md")
 
@@ -80,8 +80,11 @@ def data_hash(data: dict[str, Any], profile: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]:
-    """Read and check one case file. Returns the case (None if it has errors) and every problem."""
+def load_case(path: Path, options: Options, source: Source | None = None) -> tuple[Case | None, list[Problem]]:
+    """Read and check one case file. Returns the case (None if it has errors) and every problem.
+
+    `source`: the file already parsed (a template's sample merged with its base), not read again.
+    """
     dirs = options.dirs
     known = catalogue(dirs)
     for doc_id in options.documents:
@@ -91,7 +94,7 @@ def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]
             raise UsageError(str(exc)) from None
         if template.source != "arende":
             raise UsageError(f"dokumentet '{doc_id}' sammanställs ur ett helt års underlag med 'mallgen report --year ÅÅÅÅ INDATA...', inte ur en ärendefil.")
-    source = read_yaml(path)
+    source = read_yaml(path) if source is None else source
     if "arende" not in source.data and isinstance(source.data.get("team"), dict):
         year = source.data.get("ar") if isinstance(source.data.get("ar"), int) else "ÅÅÅÅ"
         raise InputError(f"{path}: det här är ett teamunderlag till årsrapporten, inte en ärendefil. "
@@ -109,7 +112,13 @@ def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]
     problems += case_problems
     problems += check(data, source, profile, malformed=any(not p.warning for p in case_problems))
     chosen = options.documents or [d for d in known if section_key(d) in data]
-    documents = [known[d] for d in chosen]
+    documents = []
+    for doc_id in chosen:  # each document in the template version valid on its date
+        date = document_date(data, doc_id)
+        document, warning = select_version(known[doc_id], date) if is_date(date) else (known[doc_id], None)
+        documents.append(document)
+        if warning:
+            problems.append(source.problem((section_key(doc_id), "datum"), warning, warning=True))
     if profile.get("sekretess", {}).get("personnummer") == "vagra" and not all(d.internal for d in documents):
         shared = [k for k in schema if k not in {section_key(d) for d in known} and k != "organisation"]
         visible = _without_personnummer_fields(strip_internal(data, {"type": "dict", "schema": schema}))
@@ -169,15 +178,20 @@ def _shared_case_ids(cases: list[Case]) -> list[Problem]:
     return problems
 
 
+def document_date(data: dict[str, Any], document_id: str) -> Any:
+    """A document's date: its section's `datum`, else the case's start date."""
+    section, case = data.get(section_key(document_id)), data.get("arende")  # either may be malformed yet
+    return (section.get("datum") if isinstance(section, dict) else None) or (case.get("startdatum") if isinstance(case, dict) else None)
+
+
 def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
-    section = case.data.get(section_key(document.id), {})
     title = case.data["arende"]["rubrik"]
     return DocumentMeta.of(
         document, case.profile,
         case_title=title if document.internal else mask_personnummer(title),
         case_id=case.id,
         diarienummer=case.data["arende"]["diarienummer"],
-        date=section.get("datum") or case.data["arende"]["startdatum"],
+        date=document_date(case.data, document.id),
         data_hash=case.data_hash,
     )
 
