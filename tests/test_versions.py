@@ -94,3 +94,30 @@ def test_validity_ending_before_it_starts_is_a_template_error(cli, tmp_path: Pat
     assert result.exit_code == 1
     assert result.stderr == f"Fel: {folder / 'dokument.md'}:8: mallfel: giltig_till är före giltig_fran\n"
 
+
+
+REPORT_TEMPLATE = ROOT / "mallar" / "samlad-aterrapportering" / "dokument.md"
+
+
+@pytest.mark.parametrize(("report_date", "version"), [("2027-02-15", "1.0"), ("2027-04-10", "2.0")])
+def test_the_annual_report_uses_the_version_valid_on_its_date(cli, tmp_path: Path, report_date: str, version: str) -> None:
+    folder = tmp_path / "mallar" / "samlad-aterrapportering"
+    (folder / "versioner").mkdir(parents=True)
+    source = REPORT_TEMPLATE.read_text(encoding="utf-8")
+    (folder / "versioner" / "1.0.md").write_text(
+        source.replace("giltig_fran: 2026-01-01\n", "giltig_fran: 2026-01-01\ngiltig_till: 2027-02-28\n"), encoding="utf-8")
+    (folder / "dokument.md").write_text(
+        source.replace('version: "1.0"', 'version: "2.0"').replace("giltig_fran: 2026-01-01", "giltig_fran: 2027-03-01"), encoding="utf-8")
+    inputs = tmp_path / "rapport"
+    import shutil
+
+    shutil.copytree(ROOT / "examples" / "rapport", inputs)
+    shutil.copy(ROOT / "examples" / "organisation.yaml", tmp_path / "organisation.yaml")
+    settings = inputs / "rapport.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("datum: 2027-02-15", f"datum: {report_date}"), encoding="utf-8")
+    out = tmp_path / "ut"
+    result = cli("report", "--year", "2026", inputs, "--mallar", tmp_path / "mallar", "-f", "md", "-o", out)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "rapport-2026" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["dokument"]["samlad-aterrapportering"]["version"] == version
+    assert "ingen version" not in result.stderr
