@@ -41,6 +41,8 @@ class _Converter:
         self.document = document
         self.part = document.part
         self.lists: list[tuple[str, int | None]] = []  # (kind, numId for ordered lists)
+        self.item_first: list[bool] = []  # per open list: the next paragraph starts a list item
+        self.numbered = True  # the current paragraph carries the list's number (not a continuation)
         self.container: str | None = None
         self.after_table = False  # the paragraph after a table gets air above it, not an empty paragraph
 
@@ -59,7 +61,12 @@ class _Converter:
                 i += 3
                 continue
             if kind == "paragraph_open":
-                paragraph = self._paragraph(self._paragraph_style())
+                style = self._paragraph_style()
+                # A list item's second paragraph continues the item: indented, without a number of its own.
+                self.numbered = not self.lists or self.item_first[-1]
+                if self.lists:
+                    self.item_first[-1] = False
+                paragraph = self._paragraph(style)
                 if self.after_table:
                     paragraph.paragraph_format.space_before = Pt(10)
                     self.after_table = False
@@ -70,8 +77,12 @@ class _Converter:
                 ordered = kind == "ordered_list_open"
                 start = int(token.attrGet("start") or 1) if ordered else 1
                 self.lists.append(("number" if ordered else "bullet", self._new_numbering(start) if ordered else None))
+                self.item_first.append(True)
             elif kind in ("bullet_list_close", "ordered_list_close"):
                 self.lists.pop()
+                self.item_first.pop()
+            elif kind == "list_item_open" and self.item_first:
+                self.item_first[-1] = True
             elif kind == "table_open":
                 end = self._find_close(tokens, i, "table_close")
                 self.table(tokens[i:end + 1])
@@ -105,6 +116,8 @@ class _Converter:
             kind, _ = self.lists[-1]
             depth = len(self.lists)
             base = "List Number" if kind == "number" else "List Bullet"
+            if not self.item_first[-1]:
+                base = "List Continue"
             return base if depth == 1 else f"{base} {min(depth, 3)}"
         if self.container == "citat":
             return "Quote"
@@ -133,7 +146,7 @@ class _Converter:
         return int(num.numId)
 
     def _apply_numbering(self, paragraph: Paragraph) -> None:
-        if self.lists and self.lists[-1][0] == "number" and self.lists[-1][1] is not None and len(self.lists) == 1:
+        if self.numbered and self.lists and self.lists[-1][0] == "number" and self.lists[-1][1] is not None and len(self.lists) == 1:
             p_pr = paragraph._p.get_or_add_pPr()
             num_pr = p_pr.get_or_add_numPr()
             num_pr.get_or_add_ilvl().val = 0
@@ -230,6 +243,8 @@ class _Converter:
                         self._picture(paragraph, chart, token.content or "")
                         continue
                     text = token.content or ""  # other images only via the layout: show the alt text
+                if not text:
+                    continue  # markdown-it's empty text before emphasis: an empty run is noise in Word
                 if link is not None:
                     self._link_run(link, text, bold, italic)
                     continue

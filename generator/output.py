@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import os
@@ -50,14 +49,14 @@ def case_folder(out_dir: Path, case_id: str) -> Path:
 def _locked(folder: Path) -> Iterator[None]:
     """One writer per case folder at a time, so parallel renders never interleave.
 
-    The lock is taken on the folder itself: no lock file is left behind in the output.
+    The lock file is in the system's temporary folder, named after the case folder, so the output
+    holds documents only; filelock locks the same way on Windows and POSIX.
     """
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    from filelock import FileLock
+
+    key = hashlib.sha256(os.path.normcase(str(folder.resolve())).encode("utf-8")).hexdigest()[:32]
+    with FileLock(Path(tempfile.gettempdir()) / f"mallgen-{key}.lock"):
         yield
-    finally:
-        os.close(descriptor)  # closing releases the lock
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -10,7 +10,10 @@ WeasyPrint makes the PDF/A file and its tag tree; what it leaves to us:
   `![](bild.png)`) become artifacts instead of Figures a screen reader cannot describe; the
   paragraphs of a loose list item go into an LBody;
 - images are never interpolated, and opaque SVG pattern tiles lose the transparency group
-  WeasyPrint wraps them in: PDF/A forbids both (PDF/A-1 any transparency group).
+  WeasyPrint wraps them in: PDF/A forbids both (PDF/A-1 any transparency group);
+- the PDF/UA-1 identification (`pdfuaid:part`) beside the PDF/A one, so one file is both;
+- the streams: the XMP packet stays uncompressed (ISO 19005-1 6.7.2, 19005-2 6.6.2.1), every other
+  stream is compressed here, and none may end in a carriage return (see `compress_streams`).
 
 Everything works on pydyf objects through WeasyPrint's `finisher` hook, so the bytes stay
 reproducible and no second PDF library is needed at run time.
@@ -18,6 +21,8 @@ reproducible and no second PDF library is needed at run time.
 
 from __future__ import annotations
 
+import io
+import zlib
 from collections.abc import Iterator
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
@@ -31,8 +36,11 @@ MALLGEN = "urn:mallgen:xmp:1.0/"  # the namespace of mallgen's own XMP propertie
 EXTENSION = "http://www.aiim.org/pdfa/ns/extension/"
 SCHEMA = "http://www.aiim.org/pdfa/ns/schema#"
 PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
-for _prefix, _uri in (("mallgen", MALLGEN), ("pdfaExtension", EXTENSION), ("pdfaSchema", SCHEMA), ("pdfaProperty", PROPERTY)):
+PDFUA_ID = "http://www.aiim.org/pdfua/ns/id/"
+for _prefix, _uri in (("mallgen", MALLGEN), ("pdfaExtension", EXTENSION), ("pdfaSchema", SCHEMA), ("pdfaProperty", PROPERTY),
+                      ("pdfuaid", PDFUA_ID)):
     register_namespace(_prefix, _uri)
+PDFUA_PART = "1"  # ISO 14289-1: what every PDF declares besides its PDF/A part
 
 # name -> description, in the order they are written
 PROVENANCE = {
@@ -44,7 +52,8 @@ PROVENANCE = {
 
 
 class ArchivalMetadata(DocumentMetadata):  # type: ignore[misc]
-    """WeasyPrint's metadata plus dc:language and mallgen's provenance in the same rdf:RDF."""
+    """WeasyPrint's metadata plus dc:language, the PDF/UA identification and mallgen's provenance
+    in the same rdf:RDF."""
 
     def __init__(self, provenance: dict[str, str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -55,10 +64,11 @@ class ArchivalMetadata(DocumentMetadata):  # type: ignore[misc]
         if self.lang:
             language = SubElement(_description(rdf), f"{{{DC}}}language")
             SubElement(SubElement(language, f"{{{RDF}}}Bag"), f"{{{RDF}}}li").text = self.lang
+        SubElement(_description(rdf), f"{{{PDFUA_ID}}}part").text = PDFUA_PART
         own = _description(rdf)
         for name in PROVENANCE:
             SubElement(own, f"{{{MALLGEN}}}{name}").text = self.provenance[name]
-        _extension_schema(_description(rdf))
+        _extension_schemas(_description(rdf))
         data: bytes = tostring(rdf, encoding="utf-8")
         return data
 
@@ -75,20 +85,30 @@ def _resource(parent: Element) -> Element:
     return item
 
 
-def _extension_schema(description: Element) -> None:
-    """Describe the mallgen namespace (ISO 19005-1 6.7.8, ISO 19005-2 6.6.2.3.1)."""
+# Namespaces outside the schemas PDF/A predefines, described for PDF/A (ISO 19005-1 6.7.8, 19005-2 6.6.2.3.1):
+# (schema name, namespace, prefix, [(property, value type, category, description)]).
+EXTENSION_SCHEMAS = (
+    ("PDF/UA Universal Accessibility Schema", PDFUA_ID, "pdfuaid",
+     [("part", "Integer", "internal", "Indicates, which part of ISO 14289 standard is followed")]),
+    ("mallgen – dokumentets ursprung", MALLGEN, "mallgen",
+     [(name, "Text", "external", text) for name, text in PROVENANCE.items()]),
+)
+
+
+def _extension_schemas(description: Element) -> None:
     bag = SubElement(SubElement(description, f"{{{EXTENSION}}}schemas"), f"{{{RDF}}}Bag")
-    schema = _resource(bag)
-    SubElement(schema, f"{{{SCHEMA}}}schema").text = "mallgen – dokumentets ursprung"
-    SubElement(schema, f"{{{SCHEMA}}}namespaceURI").text = MALLGEN
-    SubElement(schema, f"{{{SCHEMA}}}prefix").text = "mallgen"
-    seq = SubElement(SubElement(schema, f"{{{SCHEMA}}}property"), f"{{{RDF}}}Seq")
-    for name, text in PROVENANCE.items():
-        item = _resource(seq)
-        SubElement(item, f"{{{PROPERTY}}}name").text = name
-        SubElement(item, f"{{{PROPERTY}}}valueType").text = "Text"
-        SubElement(item, f"{{{PROPERTY}}}category").text = "external"
-        SubElement(item, f"{{{PROPERTY}}}description").text = text
+    for name, namespace, prefix, properties in EXTENSION_SCHEMAS:
+        schema = _resource(bag)
+        SubElement(schema, f"{{{SCHEMA}}}schema").text = name
+        SubElement(schema, f"{{{SCHEMA}}}namespaceURI").text = namespace
+        SubElement(schema, f"{{{SCHEMA}}}prefix").text = prefix
+        seq = SubElement(SubElement(schema, f"{{{SCHEMA}}}property"), f"{{{RDF}}}Seq")
+        for property_name, value_type, category, text in properties:
+            item = _resource(seq)
+            SubElement(item, f"{{{PROPERTY}}}name").text = property_name
+            SubElement(item, f"{{{PROPERTY}}}valueType").text = value_type
+            SubElement(item, f"{{{PROPERTY}}}category").text = category
+            SubElement(item, f"{{{PROPERTY}}}description").text = text
 
 
 # --- the tag tree ---------------------------------------------------------------------------------
@@ -97,8 +117,11 @@ PAGINATION = {"Type": "/Pagination"}
 DECORATION = {"Type": "/Layout"}
 
 
-def finish_pdf(document: Any, pdf: pydyf.PDF) -> None:
-    """WeasyPrint finisher: what PDF/A and PDF/UA ask beyond what WeasyPrint writes."""
+def finish_pdf(document: Any, pdf: pydyf.PDF, padding: int = 0) -> None:
+    """WeasyPrint finisher: what PDF/A and PDF/UA ask beyond what WeasyPrint writes.
+
+    `padding` empty objects change the bytes of the object stream pydyf writes next (see `ambiguous`).
+    """
     for obj in pdf.objects:
         if not isinstance(obj, pydyf.Stream):
             continue
@@ -112,6 +135,76 @@ def finish_pdf(document: Any, pdf: pydyf.PDF) -> None:
         if obj.extra.get("Subtype") == "/Form" and transparency and _opaque(pdf, obj):
             del obj.extra["Group"]
     finish_tags(pdf)
+    complete_cid_sets(pdf)
+    compress_streams(pdf)
+    for _ in range(padding):
+        pdf.add_object(pydyf.Dictionary())
+
+
+def complete_cid_sets(pdf: pydyf.PDF) -> None:
+    """A font's CIDSet (written for PDF/A-1 only) names every glyph of the embedded program
+    (ISO 19005-1 6.3.5, ISO 14289-1 7.21.4.2). WeasyPrint's subsets keep every glyph slot of the font,
+    empty or not, but its CIDSet names only the glyphs it draws: not the ring of å, drawn as part of it."""
+    from fontTools.ttLib import TTFont
+
+    for obj in pdf.objects:
+        if not (isinstance(obj, dict) and obj.get("Type") == "/FontDescriptor" and "CIDSet" in obj and "FontFile2" in obj):
+            continue
+        program = TTFont(io.BytesIO(_payload(pdf.objects[_number(obj["FontFile2"])])))
+        count = int(program["maxp"].numGlyphs)
+        bits = bytearray(b"\xff" * (count // 8) + (bytes([(0xFF00 >> count % 8) & 0xFF]) if count % 8 else b""))
+        pdf.objects[_number(obj["CIDSet"])].stream = [bytes(bits)]
+
+
+def ambiguous(pdf: bytes) -> bool:
+    """A stream in the written file whose data ends in CR (see `compress_streams`)."""
+    return b"\r\nendstream" in pdf
+
+
+def compress_streams(pdf: pydyf.PDF) -> None:
+    """Compress every stream but the XMP packet, and let none end in a carriage return.
+
+    pydyf writes a stream as `stream`, data, `endstream` on lines of their own: data that ends in CR
+    reads as ending in a CR LF end-of-line marker, one byte shorter than its /Length (ISO 19005-2
+    6.1.7.1). Compressed data ends with its Adler-32 checksum, so about one stream in 256 would;
+    those are written as hexadecimal text (ASCIIHexDecode), which ends in `>`. The object and
+    cross-reference streams pydyf makes while writing, after this finisher, are `to_pdf`'s concern.
+    """
+    metadata = pdf.catalog.get("Metadata")
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Stream):
+            continue
+        if metadata is not None and obj.reference == metadata:
+            obj.compress = False
+            continue
+        data = _payload(obj)
+        if "Filter" not in obj.extra:
+            packer = zlib.compressobj(level=9)
+            data = packer.compress(data) + packer.flush()
+            _add_filter(obj, "/FlateDecode")
+        if data.endswith(b"\r"):
+            data = data.hex().encode("ascii") + b">"
+            _add_filter(obj, "/ASCIIHexDecode")
+        obj.stream = [data]
+        obj.compress = False
+
+
+def _add_filter(stream: pydyf.Stream, name: str) -> None:
+    """Put a filter in front of the stream's filters (the first one applies first on reading)."""
+    filters = stream.extra.get("Filter")
+    if filters is None:
+        stream.extra["Filter"] = name
+        return
+    parameters = stream.extra.get("DecodeParms")
+    stream.extra["Filter"] = pydyf.Array([name, *(filters if isinstance(filters, list) else [filters])])
+    if parameters is not None:
+        stream.extra["DecodeParms"] = pydyf.Array(["null", *(parameters if isinstance(parameters, list) else [parameters])])
+
+
+def _payload(stream: pydyf.Stream) -> bytes:
+    """The bytes pydyf writes between `stream` and `endstream`, before compression."""
+    data: bytes = pydyf.Stream(stream.stream).data  # <</Length n>>, stream, data, endstream: one a line
+    return data.split(b"\nstream\n", 1)[1][: -len(b"\nendstream")]
 
 
 def _opaque(pdf: pydyf.PDF, form: pydyf.Stream) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, leaks
-from .case import Source, read_yaml
+from .case import Source, is_date, read_yaml
 from .context import build_context, strip_internal
 from .errors import DataError, InputError, MallgenError, Problem, UsageError
 from .formatting import find_personnummer, mask_personnummer
@@ -19,7 +19,16 @@ from .leaks import duplicated_internal_text
 from .organisation import board, load_profile, profile_path
 from .rules import check, refused_personnummer
 from .schema import case_schema, schema_digest, schema_dirs, section_key, validate
-from .templates import DocumentTemplate, catalogue, environment, find_template, template_digest, template_dirs, template_error
+from .templates import (
+    DocumentTemplate,
+    catalogue,
+    environment,
+    find_template,
+    select_version,
+    template_digest,
+    template_dirs,
+    template_error,
+)
 
 if TYPE_CHECKING:
     from .render import DocumentMeta
@@ -83,10 +92,13 @@ def data_hash(data: dict[str, Any], profile: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]:
-    """Read and check one case file. Returns the case (None if it has errors) and every problem."""
+def load_case(path: Path, options: Options, source: Source | None = None) -> tuple[Case | None, list[Problem]]:
+    """Read and check one case file. Returns the case (None if it has errors) and every problem.
+
+    `source`: the file already parsed (a template's sample merged with its base), not read again.
+    """
     _check_documents(options)
-    source = read_yaml(path)
+    source = read_yaml(path) if source is None else source
     if "arende" not in source.data and isinstance(source.data.get("team"), dict):
         year = source.data.get("ar") if isinstance(source.data.get("ar"), int) else "ÅÅÅÅ"
         raise InputError(f"{path}: det här är ett teamunderlag till årsrapporten, inte en ärendefil. "
@@ -125,7 +137,13 @@ def _check_case(path: Path, source: Source, options: Options, in_folder: bool = 
     problems += case_problems
     problems += check(data, source, profile, malformed=any(not p.warning for p in case_problems))
     chosen = [d for d in options.documents or known if section_key(d) in data] if in_folder or not options.documents else options.documents
-    documents = [known[d] for d in chosen]
+    documents = []
+    for doc_id in chosen:  # each document in the template version valid on its date
+        date = document_date(data, doc_id)
+        document, warning = select_version(known[doc_id], date) if is_date(date) else (known[doc_id], None)
+        documents.append(document)
+        if warning:
+            problems.append(source.problem((section_key(doc_id), "datum"), warning, warning=True))
     if profile.get("sekretess", {}).get("personnummer") == "vagra" and not all(d.internal for d in documents):
         shared = [k for k in schema if k not in {section_key(d) for d in known} and k != "organisation"]
         visible = _without_personnummer_fields(strip_internal(data, {"type": "dict", "schema": schema}))
@@ -301,25 +319,31 @@ class Fingerprints:
 def manifest_entry(document: DocumentTemplate, data: str) -> dict[str, str]:
     """The manifest's record of a document: its template and the data it was made from."""
     return {
-        "mall": document.path.parent.name,  # the template, also when one template makes several files
+        "mall": document.folder.name,  # the template, also when one template makes several files
         "version": document.version,
         "giltig_fran": document.valid_from.isoformat(),
+        **({"giltig_till": document.valid_to.isoformat()} if document.valid_to else {}),
         "malgrupp": document.audience,
         "data": data,
     }
 
 
+def document_date(data: dict[str, Any], document_id: str) -> Any:
+    """A document's date: its section's `datum`, else the case's start date."""
+    section, case = data.get(section_key(document_id)), data.get("arende")  # either may be malformed yet
+    return (section.get("datum") if isinstance(section, dict) else None) or (case.get("startdatum") if isinstance(case, dict) else None)
+
+
 def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
     from .render import DocumentMeta  # rendering only: `validate` starts without Markdown and the renderers
 
-    section = case.data.get(section_key(document.id), {})
     title = case.data["arende"]["rubrik"]
     return DocumentMeta.of(
         document, case.profile,
         case_title=title if document.internal else mask_personnummer(title),
         case_id=case.id,
         diarienummer=case.data["arende"]["diarienummer"],
-        date=section.get("datum") or case.data["arende"]["startdatum"],
+        date=document_date(case.data, document.id),
         data_hash=case.data_hash,
     )
 

@@ -14,7 +14,7 @@ import sys
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -205,7 +205,7 @@ def to_pdf(html: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> bytes:
     load_weasyprint()
     from weasyprint import HTML
 
-    from .pdfa import ArchivalMetadata, finish_pdf
+    from .pdfa import ArchivalMetadata, ambiguous, finish_pdf
 
     fetcher = _restricted_fetcher(tuple(d.resolve() for d in (*dirs, bundled("fonts"))))
     identifier = hashlib.sha256(f"{meta.case_id}/{meta.template_id}/{meta.data_hash}".encode()).hexdigest()[:32].encode()
@@ -226,12 +226,17 @@ def to_pdf(html: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> bytes:
         attachments=document.metadata.attachments,
     )
     # Tags also for PDF/A-1b: the level-b profile does not ask for them, but the accessibility law does.
-    pdf = document.write_pdf(
-        pdf_variant=meta.pdf_variant, pdf_identifier=identifier, pdf_tags=True, uncompressed_pdf=False,
-        finisher=finish_pdf,
-    )
-    assert isinstance(pdf, bytes)
-    return pdf
+    # The object and cross-reference streams pydyf compresses last end in CR about once in 128 files;
+    # an empty object more gives them other bytes (pdfa.compress_streams handles every other stream).
+    for padding in range(8):
+        pdf = document.write_pdf(
+            pdf_variant=meta.pdf_variant, pdf_identifier=identifier, pdf_tags=True, uncompressed_pdf=False,
+            finisher=partial(finish_pdf, padding=padding),
+        )
+        assert isinstance(pdf, bytes)
+        if not ambiguous(pdf):
+            return pdf
+    raise AssertionError("every PDF written has a stream ending in CR")  # 2**-56: never
 
 
 @lru_cache(maxsize=1)
@@ -288,7 +293,7 @@ def to_docx(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], charts: Mappi
         raise type(error)(base, None, str(exc)) from None
     buffer = io.BytesIO()
     template.save(buffer)
-    return normalize_zip(buffer.getvalue(), {"docProps/core.xml": core_properties(meta)})
+    return normalize_zip(buffer.getvalue(), {"docProps/core.xml": core_properties(meta), **word_native(buffer.getvalue())})
 
 
 def to_formats(body: str, meta: DocumentMeta, formats: tuple[str, ...], dirs: tuple[Path, ...],
@@ -342,6 +347,58 @@ def core_properties(meta: DocumentMeta) -> bytes:
         element.text = value
         if namespace == dcterms:
             element.set(f"{{{xsi}}}type", "dcterms:W3CDTF")
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return data
+
+
+# --- Word-native package parts: what Word 365 itself would write ------------------------------------
+
+W_MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+WORD_COMPATIBILITY = "http://schemas.microsoft.com/office/word"
+WORD_2013 = "15"  # compatibilityMode of Word 2013 and later: no "Kompatibilitetsläge" in Word 365
+
+
+def word_native(docx: bytes) -> dict[str, bytes]:
+    """New word/settings.xml and docProps/app.xml for a DOCX (see `word_settings`, `app_properties`)."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        settings = package.read("word/settings.xml")
+    return {"word/settings.xml": word_settings(settings), "docProps/app.xml": app_properties()}
+
+
+def word_settings(settings: bytes) -> bytes:
+    """The current Word mode (compatibilityMode 15) instead of Word 2010's, and the Swedish decimal comma
+    and list separator (`;`) for fields and formulas. A setting the document lacks is left alone."""
+    from lxml import etree
+
+    root = etree.fromstring(settings)
+    w = f"{{{W_MAIN}}}"
+    compat = root.find(f"{w}compat")
+    if compat is not None:
+        for legacy in compat.findall(f"{w}useFELayout"):  # a Word 2010 layout option Word 2013 no longer writes
+            compat.remove(legacy)
+        mode = next((c for c in compat.iterfind(f"{w}compatSetting") if c.get(f"{w}name") == "compatibilityMode"), None)
+        if mode is None:
+            mode = etree.SubElement(compat, f"{w}compatSetting", {f"{w}name": "compatibilityMode", f"{w}uri": WORD_COMPATIBILITY})
+        mode.set(f"{w}val", WORD_2013)
+    for name, value in (("decimalSymbol", ","), ("listSeparator", ";")):
+        element = root.find(f"{w}{name}")
+        if element is not None:
+            element.set(f"{w}val", value)
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return data
+
+
+def app_properties() -> bytes:
+    """docProps/app.xml naming mallgen as the application that wrote the document."""
+    from lxml import etree
+
+    from . import __version__
+
+    namespace = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+    root = etree.Element(f"{{{namespace}}}Properties", nsmap={None: namespace})
+    for name, value in (("Application", f"mallgen {__version__}"), ("DocSecurity", "0"), ("ScaleCrop", "false"),
+                        ("LinksUpToDate", "false"), ("SharedDoc", "false"), ("HyperlinksChanged", "false")):
+        etree.SubElement(root, f"{{{namespace}}}{name}").text = value
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return data
 

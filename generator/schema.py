@@ -22,6 +22,7 @@ from .resources import bundled
 
 BASE = "bas"
 DEFINITIONS = "definitioner"
+PROFILE_SCHEMA = "organisation"
 
 
 class Validator(cerberus.Validator):  # type: ignore[misc]
@@ -160,6 +161,29 @@ def _case_schema(document_ids: tuple[str, ...], required: frozenset[str], dirs: 
         if section is not None:
             schema[section_key(doc_id)] = {**section, "required": doc_id in required}
     return schema
+
+
+TEAM = "teamunderlag"
+ANNUAL_SUMMARY = "arssummering"  # the team file's `arssummering:` section, internal (handbook 2.3)
+
+
+def team_schema(document_ids: list[str], dirs: list[Path]) -> dict[str, Any]:
+    """A team file: the team input, its internal annual summary, and one optional section per
+    document made from a team file."""
+    schema = dict(find_schema(TEAM, dirs) or {})
+    schema[ANNUAL_SUMMARY] = {"type": "dict", "intern": True, "schema": find_schema(ANNUAL_SUMMARY, dirs) or {}}
+    for doc_id in document_ids:
+        section = find_schema(doc_id, dirs)
+        if section is not None:
+            schema[section_key(doc_id)] = {**section, "required": False}
+    return schema
+
+
+def reset_caches() -> None:
+    """Forget every schema read so far (the live preview re-reads them after an edit)."""
+    _load.cache_clear()
+    _case_schema.cache_clear()
+    _VALIDATORS.clear()
 
 
 _VALIDATORS: dict[int, tuple[dict[str, Any], Validator]] = {}

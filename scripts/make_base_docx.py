@@ -191,7 +191,17 @@ def build() -> Path:
             del document.part.rels[rel_id]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(OUT))
+    _word_native(OUT)
     return OUT
+
+
+def _word_native(path: Path) -> None:
+    """Word 2013+ mode, Swedish separators and an app.xml naming mallgen: the same parts every rendered
+    DOCX gets, so the letterhead opened in Word 365 is not in "Kompatibilitetsläge" either."""
+    from generator.render import normalize_zip, word_native
+
+    data = path.read_bytes()
+    path.write_bytes(normalize_zip(data, word_native(data)))
 
 
 if __name__ == "__main__":

@@ -78,3 +78,56 @@ class RenderedDocument:
             for row in table.rows:
                 lines.extend(cell.text for cell in row.cells)
         return "\n".join(lines)
+
+
+# --- every example, rendered once per test session ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExampleOutputs:
+    """What `mallgen render` and `mallgen report` make of every example under examples/, all formats."""
+
+    folder: Path
+
+    def files(self, extension: str) -> list[Path]:
+        return sorted(self.folder.rglob(f"*.{extension}"))
+
+
+def example_case_files() -> list[Path]:
+    """Every case file under examples/ that holds data for at least one document."""
+    import yaml
+
+    from generator.schema import section_key
+    from generator.templates import catalogue, template_dirs
+
+    sections = {section_key(doc_id) for doc_id in catalogue(tuple(template_dirs(None)))}
+    found = []
+    for path in sorted(EXAMPLES.rglob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "arende" in data and sections & data.keys():
+            found.append(path)
+    return found
+
+
+def example_reports() -> list[tuple[Path, int]]:
+    """Every folder under examples/ with a yearly report's settings (rapport.yaml), and its year."""
+    import yaml
+
+    return [(path.parent, int(yaml.safe_load(path.read_text(encoding="utf-8"))["rapport"]["ar"]))
+            for path in sorted(EXAMPLES.rglob("rapport.yaml"))]
+
+
+@pytest.fixture(scope="session")
+def example_outputs(tmp_path_factory: pytest.TempPathFactory) -> ExampleOutputs:
+    """Every example in every format, rendered once for the whole session (a new example is covered
+    as soon as it is added: a case file with a document section, or a folder with rapport.yaml)."""
+    from generator.cli import main
+
+    out = tmp_path_factory.mktemp("examples")
+    # One folder per file: the report's inputs may hold the same case as a stand-alone example.
+    runs = [["render", path, "-o", out / f"arende-{index}"] for index, path in enumerate(example_case_files())]
+    runs += [["report", "--year", year, folder, "-o", out / f"rapport-{index}"] for index, (folder, year) in enumerate(example_reports())]
+    for args in runs:
+        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    return ExampleOutputs(out)

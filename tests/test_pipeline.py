@@ -111,9 +111,9 @@ def test_documents_lists_the_catalogue(cli) -> None:
     result = cli("documents")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["Id", "Titel", "Avsnitt", "Målgrupp", "Version", "(giltig", "från)"]
+    assert lines[0].split() == ["Id", "Titel", "Avsnitt", "Målgrupp", "Version", "Giltig"]
     kallelse = next(line for line in lines if line.startswith("kallelse-dialogmote "))
-    assert re.search(r"Kallelse till dialogmöte\s+3\.2\s+Extern\s+1\.0 \(2026-01-01\)", kallelse)
+    assert re.search(r"Kallelse till dialogmöte\s+3\.2\s+Extern\s+1\.0\s+från 2026-01-01$", kallelse)
     for doc in CORE:
         assert any(line.startswith(doc + " ") for line in lines), doc
 
@@ -331,6 +331,15 @@ def test_wheel_ships_templates_and_schemas_and_runs_from_elsewhere(tmp_path: Pat
     assert run.returncode == 0, run.stderr
     assert (workdir / "output/FU-2026-014/kallelse-dialogmote.pdf").exists()
     assert str(ROOT) not in run.stdout + run.stderr
+    # The handbook owner's check and the generated skeletons work from the installed package too:
+    # samples, accepted texts, base samples and the report's example inputs ship in the wheel.
+    check = subprocess.run([sys.executable, "-m", "generator.cli", "check"], cwd=workdir, env=env, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert " kontrollerade: 0 fel" in check.stdout
+    new = subprocess.run([sys.executable, "-m", "generator.cli", "new", "lopande", "-o", "avtal.yaml"], cwd=workdir, env=env,
+                         capture_output=True, text=True)
+    assert new.returncode == 0, new.stderr
+    assert (workdir / "mallgen.schema.json").is_file()
 
 
 def test_markdown_in_free_text_fields_comes_out_right_in_every_format(rendered: Path) -> None:

@@ -34,10 +34,11 @@ def build_report(
     inputs, warnings = load_inputs(paths, year, organisation, templates, progress)
     progress.stage(f"Räknar fram siffrorna ur {len(inputs.cases)} ärenden och {len(inputs.teams)} teamunderlag …")
     report = compute(inputs, dirs)
-    warnings = sorted(set(warnings + check_report(report)))
+    warnings = warnings + check_report(report)
     if not check_only:
         progress.stage("Ritar diagrammen och skapar rapporten …")
-    rendered = [] if check_only else render_report(report, formats, dirs, progress)
+    rendered = [] if check_only else render_report(report, formats, dirs, warnings, progress)
+    warnings = sorted(set(warnings))
     source = inputs.settings or Source(Path(f"rapport-{year}"), {})
     folder_case = Case(  # the report's output folder and manifest, written like a case's
         source=source,

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import DataError, Problem
 from ..progress import NoProgress, Progress
-from ..templates import find_template
+from ..templates import DocumentTemplate, find_template, select_version
 from .figures import FIGURES, Report
 from .inputs import CaseInput
 
@@ -112,7 +112,27 @@ def to_xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]], report: Report
     core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml").decode("utf-8")
     stamp = f"{report.date.isoformat()}T00:00:00Z"  # openpyxl stamps `modified` with the clock on save
     core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rf"\g<1>{stamp}\g<2>", core)
-    return normalize_zip(data, {"docProps/core.xml": core.encode("utf-8")})
+    styles = _font_elements_in_schema_order(zipfile.ZipFile(io.BytesIO(data)).read("xl/styles.xml"))
+    return normalize_zip(data, {"docProps/core.xml": core.encode("utf-8"), "xl/styles.xml": styles})
+
+
+# CT_Font's children in the order of the schema Excel and the Open XML SDK check against.
+FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name",
+              "family", "charset", "scheme")
+
+
+def _font_elements_in_schema_order(styles: bytes) -> bytes:
+    """openpyxl writes a font's name, family and colour before its size: Excel reads that, the schema
+    does not allow it. The same elements, in schema order."""
+    from lxml import etree
+
+    root = etree.fromstring(styles)
+    main = root.nsmap.get(None, "")
+    for font in root.iter(f"{{{main}}}font"):
+        children = sorted(font, key=lambda e: FONT_ORDER.index(etree.QName(e).localname))
+        font[:] = children
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return data
 
 
 
@@ -174,8 +194,19 @@ def _scan_leaks(template: Any, texts: dict[str, str], cases: list[CaseInput], pr
         raise DataError(sorted(set(problems)))
 
 
-def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ...], progress: Progress | None = None) -> list[Any]:
-    """The collated report, the team and department summaries, and the figure files, in memory."""
+def _version(doc_id: str, dirs: tuple[Path, ...], date: dt.date, warnings: list[Problem]) -> DocumentTemplate:
+    """The version of a report template valid on the document's date (the current one, with a warning, when none is)."""
+    template, warning = select_version(find_template(doc_id, dirs), date)
+    if warning:
+        warnings.append(Problem(str(template.path), 0, "", warning, warning=True))
+    return template
+
+
+def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ...], warnings: list[Problem] | None = None,
+                  progress: Progress | None = None) -> list[Any]:
+    """The collated report, the team and department summaries, and the figure files, in memory.
+
+    `warnings` collects a note for each document rendered with a template version not valid on its date."""
     from ..charts import report_charts
     from ..pipeline import Rendered
     from ..render import render_markdown
@@ -184,9 +215,10 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
     profile = report.inputs.profile
     region = profile["region"]
     out: list[Any] = []
+    notes = warnings if warnings is not None else []
     progress.start("Skapar dokument", 1 + (len(report.summaries) + 1 if report.summaries else 0))
 
-    template = find_template(REPORT_ID, dirs)
+    template = _version(REPORT_ID, dirs, report.date, notes)
     charts, alt = report_charts(report)
     context = {"rapport": report, "org": profile, "mall": template.as_context(), "diagram": alt, "decimal": decimal}
     body = render_markdown(template, context, dirs)
@@ -200,14 +232,15 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
     out.append(Rendered(template, "xlsx", to_xlsx(tables, report, meta.full_title, meta.author)))
 
     if report.summaries:
-        team_template = find_template(TEAM_ID, dirs)
         for summary in report.summaries:
+            team_template = _version(TEAM_ID, dirs, summary.data["datum"], notes)
             context = {"rapport": report, "team": summary, "org": profile, "mall": team_template.as_context(), "decimal": decimal}
             body = render_markdown(team_template, context, dirs)
             meta = _meta(report, team_template, f"{summary.team} {report.year}", summary.data["datum"])
             out += render_formats(team_template, body, meta, formats, dirs, {}, f"{TEAM_ID}-{summary.slug}")
             progress.advance()
-        department_template = find_template(DEPARTMENT_ID, dirs)
+        date = report.department.get("datum") or max(s.data["datum"] for s in report.summaries)
+        department_template = _version(DEPARTMENT_ID, dirs, date, notes)
         context = {
             "rapport": report,
             "org": profile,
@@ -216,7 +249,6 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
             "avdelning": report.department,
         }
         body = render_markdown(department_template, context, dirs)
-        date = report.department.get("datum") or max(s.data["datum"] for s in report.summaries)
         meta = _meta(report, department_template, f"{profile['avdelning']} {report.year}", date)
         out += render_formats(department_template, body, meta, formats, dirs, {})
         progress.advance()

@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from ..case import Source, is_date
 from ..context import mask
 from ..errors import Problem
 from ..templates import environment
-from .inputs import _FOLD, CaseInput, Contract, Inputs, Measurement, Register, TeamInput
+from .inputs import CaseInput, Contract, Inputs, Measurement, Register, TeamInput
 
 # Escalation steps (handbook kap. 4) as the report counts them.
 STEPS = ("1", "2a", "2b", "3", "3a", "3b", "4a", "4b", "5")  # 0 is the normal state, not a measure
@@ -437,6 +438,7 @@ def team_summaries(inputs: Inputs, areas: list[Area]) -> list[TeamSummary]:
     """One summary per team that wrote one; the figures cover all the team's areas."""
     out: list[TeamSummary] = []
     seen: dict[str, TeamInput] = {}
+    names = unique_slugs([t.team for t in inputs.teams if t.data.get("arssummering")])
     for team in inputs.teams:
         if not team.data.get("arssummering"):
             continue
@@ -449,7 +451,7 @@ def team_summaries(inputs: Inputs, areas: list[Area]) -> list[TeamSummary]:
         out.append(
             TeamSummary(
                 team.team,
-                slug(team.team),
+                names[team.team],
                 team.source,
                 team.data["arssummering"],
                 mine,
@@ -459,10 +461,35 @@ def team_summaries(inputs: Inputs, areas: list[Area]) -> list[TeamSummary]:
     return out
 
 
+# Letters Unicode does not decompose into a base letter and marks.
+_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "đ": "d", "ð": "d", "þ": "th", "ł": "l", "ı": "i"})
+
+
 def slug(text: str) -> str:
-    """`Team Vårdval Vårdcentral` -> `vardval-vardcentral` (a file name)."""
+    """`Team Vårdval Vårdcentral` -> `vardval-vardcentral`, `Team Ünal` -> `unal` (a file name).
+
+    Letters with diacritics lose them (Unicode NFKD, combining marks dropped); what is still not
+    a-z or 0-9 joins words with a hyphen.
+    """
     text = re.sub(r"^team\s+", "", text.strip(), flags=re.I)
-    return re.sub(r"[^a-z0-9]+", "-", text.lower().translate(_FOLD)).strip("-") or "team"
+    folded = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
+    ascii_text = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-") or "team"
+
+
+def unique_slugs(names: list[str]) -> dict[str, str]:
+    """A file name per team; teams whose names fold alike (`Öst`, `Ost`) get -2, -3 … in name order."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in sorted(set(names), key=lambda n: (slug(n), n)):
+        base = candidate = slug(name)
+        number = 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{base}-{number}"
+        taken.add(candidate)
+        out[name] = candidate
+    return out
 
 
 def inputs_hash(inputs: Inputs) -> str:
