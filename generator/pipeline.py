@@ -295,14 +295,14 @@ class Fingerprints:
         self._schema: str | None = None
 
     def entry(self, case: Case, document: DocumentTemplate) -> dict[str, str]:
-        if document.id not in self._templates:
-            self._templates[document.id] = template_digest(document, self.options.dirs)
+        if document.name not in self._templates:  # per version: cases of different dates may use different ones
+            self._templates[document.name] = template_digest(document, self.options.dirs)
         if self._schema is None:
             self._schema = schema_digest(schema_dirs(self.options.templates))
         return {
             **manifest_entry(document, case.data_hash),
             "organisation": self._profile(case.profile),
-            "mallfiler": self._templates[document.id],
+            "mallfiler": self._templates[document.name],
             "schema": self._schema,
             "verktyg": tool_version(),
         }
