@@ -137,7 +137,7 @@ _WORKER_OPTIONS: Options | None = None
 def _rendered(tasks: list[_Task], plans: list[_Plan], options: Options, jobs: int,
               start_method: str | None) -> Generator[tuple[int, list[Rendered]], None, None]:
     """Each task's rendered files, in task order: here for one job (or one task), else in a pool."""
-    if jobs <= 1 or len(tasks) <= 1:
+    if jobs <= 1 or len(tasks) <= 1 or multiprocessing.current_process().daemon:  # a pool's worker may not start its own
         for index, document in tasks:
             yield index, render_document(plans[index].case, document, options.formats, options.dirs)
         return
