@@ -106,8 +106,23 @@ def _visible(data: dict[str, Any], schemas: list[dict[str, Any]]) -> list[tuple[
     return [(path, canonical(text)) for path, text in _strings(data, ()) if path[:1] != ("organisation",)]
 
 
+_NEEDLES: dict[int, tuple[Case, list[Needle]]] = {}
+
+
 def needles(case: Case) -> list[Needle]:
-    """The internal texts a non-internal document must not contain."""
+    """The internal texts a non-internal document must not contain (found once per case: its
+    documents are scanned one after the other)."""
+    known = _NEEDLES.get(id(case))
+    if known is not None and known[0] is case:
+        return known[1]
+    found = _needles(case)
+    if len(_NEEDLES) >= 8:
+        _NEEDLES.clear()
+    _NEEDLES[id(case)] = (case, found)
+    return found
+
+
+def _needles(case: Case) -> list[Needle]:
     schemas = _schemas(case)
     visible = [text for _, text in _visible(case.data, schemas)]
     found: list[Needle] = []
