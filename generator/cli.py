@@ -344,8 +344,10 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
     from .report import build_report
 
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
-    built = build_report(list(inputs), year, parse_formats(formats), templates, organisation, check_only, progress)
-    progress.finish()
+    try:
+        built = build_report(list(inputs), year, parse_formats(formats), templates, organisation, check_only, progress)
+    finally:
+        progress.finish()  # also on an error: the bar's line goes, the cursor comes back
     _report(built.warnings)
     report = built.report
     counts = report.counts
