@@ -81,6 +81,12 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _at_least_one(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise click.BadParameter(f"{value} processer räcker inte; ange minst 1.")
+    return value
+
+
 def _handle(command: Callable[..., Any]) -> Callable[..., Any]:
     """Every MallgenError becomes its Swedish message and exit status; nothing else leaks out."""
 
@@ -173,7 +179,7 @@ def validate_command(arenden: tuple[Path, ...], documents: tuple[str, ...], temp
 @_templates
 @_organisation
 @click.option("--force", is_flag=True, help="Skapa alla dokument på nytt och skriv över dokument som redigerats för hand (de sparas först som daterad kopia).")
-@click.option("-j", "--processer", "jobs", type=click.IntRange(min=1), metavar="N",
+@click.option("-j", "--processer", "jobs", type=int, metavar="N", callback=lambda ctx, param, value: _at_least_one(value),
               help="Antal processer som skapar dokument samtidigt (standard: en per kärna).")
 @click.option("-q", "--tyst", "quiet", is_flag=True, help="Skriv bara fel och varningar: ingen förloppsindikator, inga rader per ärende.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv en sammanfattning som JSON: per ärende skrivna, oförändrade och behållna filer och problem.")

@@ -333,3 +333,9 @@ def test_json_summary_shape(tmp_path: Path) -> None:
     assert failed["arenden"] == [] and failed["fel"] == []
     assert [(p["fil"], p["falt"], p["meddelande"], p["varning"]) for p in failed["problem"]] == [
         (str(broken), "vardgivare.orgnr", "ogiltigt organisationsnummer (kontrollsiffran stämmer inte)", False)]
+
+
+def test_zero_processes_is_a_usage_error(cli) -> None:
+    result = cli("render", EXAMPLE, "-j", "0")
+    assert result.exit_code == 2
+    assert "0 processer räcker inte; ange minst 1." in result.stderr
