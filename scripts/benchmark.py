@@ -241,6 +241,40 @@ def indepth_cases(count: int, folder: Path) -> Path:
     return cases
 
 
+CEILING = """
+import multiprocessing, sys, time
+def burn(n):
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+if __name__ == "__main__":
+    jobs = int(sys.argv[1])
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        pool.map(burn, [1], chunksize=1)
+        start = time.perf_counter()
+        pool.map(burn, [20_000_000] * 2, chunksize=1)
+        print(time.perf_counter() - start)
+"""
+
+
+def ceiling(folder: Path) -> Row:
+    """What two processes gain on this machine now: the same pure-Python loop twice, in one
+    worker and in two. On a loaded machine it is well under 2, and so is every other speed-up."""
+    script = folder / "tak.py"
+    script.write_text(CEILING, encoding="utf-8")
+
+    def seconds(jobs: int) -> float:
+        out = subprocess.run([sys.executable, str(script), str(jobs)], capture_output=True, text=True, check=True).stdout
+        return float(out)
+
+    ones, twos = [], []
+    for _ in range(2):
+        ones.append(seconds(1))
+        twos.append(seconds(2))
+    return Row("räkneloop, 1 process (maskinens tak just nu)", statistics.median(ones), "samma, 2 processer", statistics.median(twos))
+
+
 def folder_benchmark(count: int, folder: Path, rounds: int = 2) -> list[Row]:
     """Cold renders with 1 and 2 processes in turn (`rounds` times each, median), then re-renders of
     the last one's folder: nothing changed, and one case changed."""
@@ -273,6 +307,7 @@ def folder_benchmark(count: int, folder: Path, rounds: int = 2) -> list[Row]:
     one_changed, _ = run(mallgen("render", *inputs, "-o", out))
     cold = "kall rendering, 2 processer"
     return [
+        ceiling(folder),
         Row(f"{count} ärenden, 1 process", one, f"{count} ärenden, 2 processer", two, (">=", 1.7)),
         Row("samma mapp igen, inget ändrat", same, cold, two, ("<=", 0.05)),
         Row("samma mapp igen, ett ärende ändrat", one_changed, cold, two, ("<=", 0.10)),
