@@ -1,0 +1,54 @@
+"""Rules of the measures (handbook kap. 4): the documents of the escalation ladder's steps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..case import Source, is_date
+from ..errors import Problem
+from ..organisation import board
+from .common import Rule, get
+
+
+def correction(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
+    doc = data.get("anmodan_om_rattelse")
+    if not isinstance(doc, dict):
+        return
+    key = "anmodan_om_rattelse"
+    decided_by = get(doc, "beslut", "beslutsfattare")
+    if isinstance(decided_by, str) and decided_by != "teamet":
+        yield src.problem((key, "beslut", "beslutsfattare"), "anmodan om rättelse beslutas av teamet (handboken kap. 4, steg 3a); skriv 'teamet'")
+    consulted, decided = get(doc, "samrad_jurist", "datum"), get(doc, "beslut", "datum")
+    if is_date(consulted) and is_date(decided) and consulted > decided:
+        yield src.problem((key, "samrad_jurist", "datum"), "samrådet med regionjuristen ska ske före beslutet")
+    if is_date(doc.get("datum")) and is_date(doc.get("rattelse_senast")) and doc["rattelse_senast"] <= doc["datum"]:
+        yield src.problem((key, "rattelse_senast"), "sista dag för rättelse måste vara efter anmodans datum")
+    if "presidiet_informerat" not in doc:
+        yield src.problem((key,), "anmodan ska återrapporteras till presidiet i ansvarig nämnd eller styrelse; "
+                          "ange 'presidiet_informerat' när det skett", warning=True)
+
+
+def control_plan(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
+    doc = data.get("kontrollplan")
+    if not isinstance(doc, dict):
+        return
+    key = "kontrollplan"
+    board_id = get(doc, "namndbeslut", "namnd")
+    if isinstance(board_id, str) and board(profile, board_id) is None:
+        known = ", ".join(b["id"] for b in profile.get("namnder", []))
+        yield src.problem((key, "namndbeslut", "namnd"), f"nämnden '{board_id}' finns inte i organisationsprofilen (kända: {known})")
+    start, end = get(doc, "period", "fran"), get(doc, "period", "till")
+    if is_date(start) and is_date(end):
+        if end <= start:
+            yield src.problem((key, "period", "till"), "kontrollperioden slutar innan den börjar")
+        for index, point in enumerate(doc.get("kontrollpunkter") or []):
+            for n, when in enumerate(point.get("datum") or [] if isinstance(point, dict) else []):
+                if is_date(when) and not start <= when <= end:
+                    yield src.problem((key, "kontrollpunkter", index, "datum", n), "kontrolldatumet ligger utanför kontrollperioden", warning=True)
+    decided = get(doc, "namndbeslut", "datum")
+    if is_date(decided) and is_date(doc.get("datum")) and decided > doc["datum"]:
+        yield src.problem((key, "namndbeslut", "datum"), "nämndens beslut är daterat efter kontrollplanen; planen gäller först när den fastställts")
+
+
+RULES: list[Rule] = [correction, control_plan]
