@@ -21,7 +21,7 @@ from typing import Any
 from ..case import Source
 from ..errors import Problem
 from . import common, kap3, kap4, letters
-from .common import LADDER, Rule, refused_personnummer
+from .common import LADDER, Rule, check_decision, check_mandate, refused_personnummer
 
 MODULES = (common, letters, kap3, kap4)
 RULES: list[Rule] = [rule for module in MODULES for rule in module.RULES]
@@ -40,4 +40,4 @@ def check(data: dict[str, Any], src: Source, profile: dict[str, Any], malformed:
     return problems
 
 
-__all__ = ["LADDER", "RULES", "Rule", "check", "refused_personnummer"]
+__all__ = ["LADDER", "RULES", "Rule", "check", "check_decision", "check_mandate", "refused_personnummer"]

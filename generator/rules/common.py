@@ -1,5 +1,5 @@
 """Rules every case shares: the contract, the deviations, the escalation ladder, the refusal of
-personnummer where the profile says so."""
+personnummer where the profile says so, and the delegation-order check every decision goes through."""
 
 from __future__ import annotations
 
@@ -10,31 +10,13 @@ from typing import Any
 from ..case import Source, is_date
 from ..errors import Problem
 from ..formatting import find_personnummer
-from ..organisation import board
+from ..organisation import MEASURES, ROLE_NAMES, board, mandate, role_text, roles_text
 
 Rule = Callable[[dict[str, Any], Source, dict[str, Any]], Iterator[Problem]]
 
-# The escalation ladder (handbook kap. 4) and who holds the mandate to decide each step.
+# The escalation ladder of in-depth follow-up (handbook kap. 4); who decides each step is the
+# delegation order's business (organisation.MEASURES and the profile).
 LADDER = ["0", "1", "2a", "2b", "3a", "3b", "4a", "4b", "5"]
-MANDATE = {
-    "0": {"handlaggare"},
-    "1": {"handlaggare"},
-    "2a": {"handlaggare"},
-    "2b": {"handlaggare"},
-    "3": {"teamledare"},
-    "3a": {"teamet"},
-    "3b": {"teamet", "namnd"},  # follow-up by the team; återkrav/sanktion by the board
-    "4a": {"namnd"},
-    "4b": {"namnd"},
-    "5": {"namnd"},
-}
-MANDATE_TEXT = {
-    "handlaggare": "handläggaren",
-    "teamledare": "teamledaren",
-    "teamet": "teamet",
-    "avdelningschef": "avdelningschefen",
-    "namnd": "ansvarig nämnd eller styrelse",
-}
 
 
 def get(data: dict[str, Any], *path: Any) -> Any:
@@ -82,10 +64,8 @@ def escalation(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
         if not isinstance(step, dict):
             continue
         level, decided_by, when = step.get("steg"), step.get("beslutsfattare"), step.get("datum")
-        if level in MANDATE and decided_by in MANDATE_TEXT and decided_by not in MANDATE[level]:
-            holders = " eller ".join(MANDATE_TEXT[m] for m in sorted(MANDATE[level]))
-            yield src.problem(("eskalering", index, "beslutsfattare"),
-                              f"steg {level} beslutas enligt handboken kap. 4 av {holders}, inte av {MANDATE_TEXT[decided_by]}")
+        if level in MEASURES:
+            yield from check_mandate(level, decided_by, ("eskalering", index, "beslutsfattare"), src, profile)
         if level in LADDER:
             position = LADDER.index(level)
             skipped = LADDER[highest + 1:position]
@@ -96,6 +76,44 @@ def escalation(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
             if previous and when < previous:
                 yield src.problem(("eskalering", index, "datum"), "eskaleringsstegen står inte i tidsordning", warning=True)
             previous = when
+
+
+def check_mandate(measure: str, decided_by: Any, path: tuple[Any, ...], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
+    """An error when `decided_by` (a role) may not decide `measure` (a key of organisation.MEASURES)
+    by the delegation order: the profile's when it sets the measure (the message cites its line),
+    else the handbook's table."""
+    if not isinstance(decided_by, str) or decided_by not in ROLE_NAMES:
+        return  # missing or unknown: the schema reports it
+    order = mandate(profile, measure)
+    if decided_by in order["beslutar"]:
+        return
+    rule = (f"delegationsordningen i organisationsprofilen ({order['kalla']})" if order["kalla"]
+            else f"handboken för avtalsuppföljning ({MEASURES[measure].source})")
+    yield src.problem(path, f"{order['namn']} beslutas enligt {rule} av {roles_text(order['beslutar'])}, inte av {role_text(decided_by)}")
+
+
+def check_decision(measure: str, data: dict[str, Any], path: tuple[Any, ...], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
+    """Everything a decision field (`inkludera: [beslut]`) at `path` must satisfy to be signed:
+    the decision-maker holds the mandate for `measure`; a person who decides is named under
+    `personer`; a board decision names a board the profile knows and its paragraph.
+
+    Every document rule calls this for its section's decision.
+    """
+    decision = get(data, *path)
+    if not isinstance(decision, dict):
+        return
+    decided_by = decision.get("beslutsfattare")
+    yield from check_mandate(measure, decided_by, (*path, "beslutsfattare"), src, profile)
+    if decided_by == "namnd":
+        board_id = decision.get("namnd")
+        if isinstance(board_id, str) and board(profile, board_id) is None:
+            known = ", ".join(b["id"] for b in profile.get("namnder", []))
+            yield src.problem((*path, "namnd"), f"nämnden '{board_id}' finns inte i organisationsprofilen (kända: {known})")
+        if not decision.get("paragraf"):
+            yield src.problem((*path, "paragraf"), "ett beslut av nämnd eller styrelse anger protokollets paragraf, t.ex. § 87")
+    elif isinstance(decided_by, str) and decided_by in ROLE_NAMES and decided_by != "teamet" and not get(data, "personer", decided_by):
+        yield src.problem((*path, "beslutsfattare"), f"beslutet fattas av {role_text(decided_by)}, men '{decided_by}' finns inte under "
+                          "personer; lägg till namn och titel där (de står i beslutets underskrift)")
 
 
 def refused_personnummer(data: dict[str, Any], src: Source, keys: list[str]) -> list[Problem]:

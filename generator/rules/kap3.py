@@ -7,7 +7,7 @@ from typing import Any
 
 from ..case import Source, is_date
 from ..errors import Problem
-from .common import Rule, get
+from .common import Rule, check_decision
 
 
 def handover(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
@@ -22,8 +22,7 @@ def assignment(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
         return
     key = "uppdragshandling"
     if isinstance(doc.get("faststalld"), dict):
-        if not get(data, "personer", "avdelningschef"):
-            yield src.problem(("personer",), "uppdragshandlingen fastställs av avdelningschefen; lägg till 'avdelningschef' under personer")
+        yield from check_decision("fordjupad_uppfoljning", data, (key, "faststalld"), src, profile)
         if "presidiet_informerat" not in doc:
             yield src.problem((key,), "presidiet i ansvarig nämnd ska informeras när fördjupad uppföljning startat; ange 'presidiet_informerat'", warning=True)
     for index, row in enumerate(doc.get("tidsplan") or []):

@@ -7,8 +7,7 @@ from typing import Any
 
 from ..case import Source, is_date
 from ..errors import Problem
-from ..organisation import board
-from .common import Rule, get
+from .common import Rule, check_decision, get
 
 
 def correction(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
@@ -16,9 +15,7 @@ def correction(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
     if not isinstance(doc, dict):
         return
     key = "anmodan_om_rattelse"
-    decided_by = get(doc, "beslut", "beslutsfattare")
-    if isinstance(decided_by, str) and decided_by != "teamet":
-        yield src.problem((key, "beslut", "beslutsfattare"), "anmodan om rättelse beslutas av teamet (handboken kap. 4, steg 3a); skriv 'teamet'")
+    yield from check_decision("anmodan", data, (key, "beslut"), src, profile)
     consulted, decided = get(doc, "samrad_jurist", "datum"), get(doc, "beslut", "datum")
     if is_date(consulted) and is_date(decided) and consulted > decided:
         yield src.problem((key, "samrad_jurist", "datum"), "samrådet med regionjuristen ska ske före beslutet")
@@ -34,10 +31,7 @@ def control_plan(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> 
     if not isinstance(doc, dict):
         return
     key = "kontrollplan"
-    board_id = get(doc, "namndbeslut", "namnd")
-    if isinstance(board_id, str) and board(profile, board_id) is None:
-        known = ", ".join(b["id"] for b in profile.get("namnder", []))
-        yield src.problem((key, "namndbeslut", "namnd"), f"nämnden '{board_id}' finns inte i organisationsprofilen (kända: {known})")
+    yield from check_decision("kontrollplan", data, (key, "namndbeslut"), src, profile)
     start, end = get(doc, "period", "fran"), get(doc, "period", "till")
     if is_date(start) and is_date(end):
         if end <= start:
