@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +190,7 @@ def render_document(case: Case, document: DocumentTemplate, formats: tuple[str, 
     marking = secrecy_marking(case, document, body, meta.date)
     if marking is not None:
         body = render_secrecy(marking, context, dirs) + "\n" + body
+        meta = replace(meta, secrecy=secrecy_line(marking))
     outputs = to_formats(body, meta, formats, dirs)
     texts = {extension: text for extension, _, text in outputs}
     leaks.check(case, document, texts)
@@ -224,6 +225,11 @@ def secrecy_marking(case: Case, document: DocumentTemplate, body: str, date: Any
         "datum": given.get("datum") or date,
         "myndighet": given.get("myndighet") or authority,
     }
+
+
+def secrecy_line(marking: dict[str, Any]) -> str:
+    """The marking on one line, for the running header of every page."""
+    return f"SEKRETESS enligt {marking['bestammelse']} · {marking['datum'].isoformat()} · {marking['myndighet']}"
 
 
 def render_secrecy(marking: dict[str, Any], context: dict[str, Any], dirs: tuple[Path, ...]) -> str:

@@ -47,6 +47,9 @@ class DocumentMeta:
     audience: str
     data_hash: str
     pdf_variant: str
+    # The secrecy marking as one line (provision, date, authority), repeated in the running header
+    # of every page; None when the document holds nothing confidential.
+    secrecy: str | None = None
 
     @classmethod
     def of(cls, template: DocumentTemplate, profile: dict[str, Any], *, case_title: str, case_id: str,
@@ -66,6 +69,11 @@ class DocumentMeta:
             data_hash=data_hash,
             pdf_variant=profile.get("arkiv", {}).get("pdf", "pdf/a-2a"),
         )
+
+    @property
+    def internal(self) -> bool:
+        """Internal documents say so on every page."""
+        return self.audience == "intern"
 
     @property
     def full_title(self) -> str:
