@@ -168,7 +168,8 @@ def documents_command(templates: Path | None) -> None:
     from .templates import AUDIENCES, catalogue, template_dirs
 
     templates_found = catalogue(tuple(template_dirs(templates))).values()
-    rows = [(t.id, t.title, t.section, AUDIENCES[t.audience], f"{t.version} ({t.valid_from.isoformat()})") for t in templates_found]
+    rows = [(t.id, f"{t.title} (sekretessbelagd bilaga till {t.parent})" if t.parent else t.title, t.section,
+             AUDIENCES[t.audience], f"{t.version} ({t.valid_from.isoformat()})") for t in templates_found]
     headers = ("Id", "Titel", "Avsnitt", "Målgrupp", "Version (giltig från)")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     for row in [headers, *rows]:

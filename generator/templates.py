@@ -19,6 +19,8 @@ from .formatting import FILTERS
 from .resources import bundled
 
 AUDIENCES = {"intern": "Intern", "extern": "Extern", "namnd": "Nämnd eller styrelse"}
+CASE_TYPES = {"fordjupad": "fördjupad uppföljning", "lopande": "löpande uppföljning"}
+DEFAULT_SECRECY = "25 kap. 1 § OSL"  # patient data in health care: what a confidential attachment holds
 SOURCE_NAME = "dokument.md"
 LAYOUT = "_layout"
 
@@ -35,10 +37,23 @@ class DocumentTemplate:
     valid_from: dt.date
     path: Path
     source: str = "arende"  # front matter `underlag`: `arende` (a case file) or `arsrapport` (`mallgen report`)
+    case_types: tuple[str, ...] = tuple(CASE_TYPES)  # front matter `arendetyp`: the case types it exists for
+    parent: str | None = None  # front matter `bilaga_till`: the document this is a confidential attachment to
+    secrecy: str | None = None  # front matter `sekretess`: the provision a confidential attachment is marked with
 
     @property
     def internal(self) -> bool:
         return self.audience == "intern"
+
+    @property
+    def confidential(self) -> bool:
+        """A confidential attachment: the only kind of document that sees `sekretess: true` fields."""
+        return self.parent is not None
+
+    @property
+    def section_id(self) -> str:
+        """The document whose case-file section this one is made from (an attachment: its parent's)."""
+        return self.parent or self.id
 
     @property
     def name(self) -> str:
@@ -55,6 +70,8 @@ class DocumentTemplate:
             "malgrupp_text": AUDIENCES[self.audience],
             "version": self.version,
             "giltig_fran": self.valid_from,
+            "arendetyp": list(self.case_types),
+            "bilaga_till": self.parent,
         }
 
 
@@ -91,6 +108,18 @@ def parse_template(path: Path) -> DocumentTemplate:
         raise TemplateError(path, 1, "giltig_fran ska vara ett datum (ÅÅÅÅ-MM-DD)")
     if meta.get("underlag", "arende") not in ("arende", "arsrapport"):
         raise TemplateError(path, 1, f"underlag '{meta['underlag']}' är okänt; välj arende eller arsrapport")
+    case_types = meta.get("arendetyp", list(CASE_TYPES))
+    case_types = [case_types] if isinstance(case_types, str) else case_types
+    if not isinstance(case_types, list) or not case_types or any(t not in CASE_TYPES for t in case_types):
+        raise TemplateError(path, 1, f"arendetyp ska vara en lista med {' och/eller '.join(CASE_TYPES)}, t.ex. arendetyp: [fordjupad]")
+    parent, secrecy = meta.get("bilaga_till"), meta.get("sekretess")
+    if parent is not None and (not isinstance(parent, str) or not _TEMPLATE_ID.fullmatch(parent)):
+        raise TemplateError(path, 1, "bilaga_till ska vara id för dokumentet som bilagan hör till, t.ex. bilaga_till: anmodan-om-rattelse")
+    if (parent is None) != (secrecy in (None, False)):
+        raise TemplateError(path, 1, "en sekretessbelagd bilaga anger både bilaga_till (dokumentet den hör till) och "
+                                     "sekretess (true, eller bestämmelsen, t.ex. 25 kap. 1 § OSL)")
+    if secrecy is not None and secrecy is not True and not (isinstance(secrecy, str) and secrecy.strip()):
+        raise TemplateError(path, 1, "sekretess ska vara true eller sekretessbestämmelsen, t.ex. sekretess: 25 kap. 1 § OSL")
     return DocumentTemplate(
         id=meta["id"],
         title=meta["titel"],
@@ -100,6 +129,9 @@ def parse_template(path: Path) -> DocumentTemplate:
         valid_from=meta["giltig_fran"],
         path=path,
         source=meta.get("underlag", "arende"),
+        case_types=tuple(t for t in CASE_TYPES if t in case_types),
+        parent=parent,
+        secrecy=(DEFAULT_SECRECY if secrecy is True else secrecy) if parent else None,
     )
 
 
@@ -119,6 +151,9 @@ def catalogue(dirs: tuple[Path, ...]) -> dict[str, DocumentTemplate]:
             if path.parent.name.startswith("_") or path.parent.name in found:
                 continue
             found[path.parent.name] = parse_template(path)
+    for template in found.values():
+        if template.parent is not None and (found.get(template.parent) is None or found[template.parent].parent is not None):
+            raise TemplateError(template.path, 1, f"bilaga_till: dokumentet '{template.parent}' finns inte (eller är själv en bilaga)")
     return dict(sorted(found.items(), key=lambda item: (_section_key(item[1].section), item[0])))
 
 

@@ -116,12 +116,13 @@ def check_decision(measure: str, data: dict[str, Any], path: tuple[Any, ...], sr
                           "personer; lägg till namn och titel där (de står i beslutets underskrift)")
 
 
-def refused_personnummer(data: dict[str, Any], src: Source, keys: list[str]) -> list[Problem]:
-    """Where the profile refuses (rather than masks) personnummer in documents leaving the team."""
+def refused_personnummer(data: dict[str, Any], src: Source, keys: list[str], keep: frozenset[str] = frozenset()) -> list[Problem]:
+    """Where the profile refuses (rather than masks) personnummer in documents leaving the team
+    (`keep`: numbers shown as written, a sole trader's organisationsnummer)."""
     problems: list[Problem] = []
 
     def walk(value: Any, path: tuple[Any, ...]) -> None:
-        if isinstance(value, str) and find_personnummer(value):
+        if isinstance(value, str) and find_personnummer(value, keep):
             problems.append(src.problem(path, "personnummer får inte stå i ett dokument som lämnar teamet (organisationsprofilen: vagra); ta bort det"))
         elif isinstance(value, dict):
             for k, v in value.items():
