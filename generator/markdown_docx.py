@@ -28,6 +28,9 @@ CONTAINER_STYLES = {
     "beslut": "Beslut",
     "sekretess": "Sekretess",
     "exempel": "Exempel",
+    "kopia": "Kopia",
+    "bilagor": "Bilagor",
+    "tjansteskrivelse": "Tjänsteskrivelse",
 }
 
 

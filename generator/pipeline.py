@@ -144,7 +144,8 @@ def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]
 
 def _wrong_case_type(documents: list[DocumentTemplate], data: dict[str, Any], source: Source) -> list[Problem]:
     """A document that belongs to in-depth follow-up only is not made for a routine case (and back)."""
-    kind = (data.get("arende") or {}).get("typ")
+    arende = data.get("arende")
+    kind = arende.get("typ") if isinstance(arende, dict) else None
     problems: list[Problem] = []
     for document in documents:
         if kind not in CASE_TYPES or kind in document.case_types or document.confidential:

@@ -72,6 +72,18 @@ def _paragraph_style(document, name: str, size: float = 11, **kwargs) -> object:
     return style
 
 
+def _left_border(style) -> None:
+    """The accent line left of a tjänsteskrivelse's head, as in the PDF."""
+    p_pr = style.element.get_or_add_pPr()
+    border = OxmlElement("w:pBdr")
+    left = OxmlElement("w:left")
+    for key, value in (("w:val", "single"), ("w:sz", "24"), ("w:space", "8"), ("w:color", "1D4F73")):
+        left.set(qn(key), value)
+    border.append(left)
+    p_pr.append(border)
+    style.paragraph_format.left_indent = Cm(0.3)
+
+
 def _field(paragraph, instruction: str) -> None:
     """A complex field (PAGE, NUMPAGES) that Word and LibreOffice both update."""
     def char(kind: str):
@@ -133,6 +145,10 @@ def build() -> Path:
     _paragraph_style(document, "Beslut", after=3)
     _paragraph_style(document, "Sekretess", size=10, bold=True, after=6)
     _paragraph_style(document, "Exempel", size=9, italic=True, color=RGBColor(0x59, 0x59, 0x59))
+    _paragraph_style(document, "Kopia", size=10, before=12, after=0)
+    _paragraph_style(document, "Bilagor", size=10, before=12, after=0)
+    head = _paragraph_style(document, "Tjänsteskrivelse", before=0, after=12)
+    _left_border(head)
     _paragraph_style(document, "Kod", size=9, after=0)
     _paragraph_style(document, "Tabellrubrik", size=10, bold=True, after=0)
     _paragraph_style(document, "Tabelltext", size=10, after=0)

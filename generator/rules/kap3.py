@@ -8,6 +8,7 @@ from typing import Any
 from ..case import Source, is_date
 from ..errors import Problem
 from .common import Rule, check_decision
+from .letters import check_tjansteskrivelse
 
 
 def handover(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
@@ -54,6 +55,7 @@ def call_in(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Itera
 
 
 def final_report(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
+    yield from check_tjansteskrivelse(data, "slutrapport", src, profile)
     doc = data.get("slutrapport")
     steps = data.get("eskalering") or []
     if isinstance(doc, dict) and doc.get("utfall") == "havning" and not any(isinstance(s, dict) and s.get("steg") == "5" for s in steps):

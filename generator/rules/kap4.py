@@ -21,6 +21,15 @@ def correction(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
         yield src.problem((key, "samrad_jurist", "datum"), "samrådet med regionjuristen ska ske före beslutet")
     if is_date(doc.get("datum")) and is_date(doc.get("rattelse_senast")) and doc["rattelse_senast"] <= doc["datum"]:
         yield src.problem((key, "rattelse_senast"), "sista dag för rättelse måste vara efter anmodans datum")
+    chosen = doc.get("avvikelser") if isinstance(doc.get("avvikelser"), list) else []
+    for index, record in enumerate(doc.get("journalposter") or []):
+        if isinstance(record, dict) and bool(record.get("personnummer")) == bool(record.get("reservnummer")):
+            yield src.problem((key, "journalposter", index), "ange patientens personnummer (eller samordningsnummer) "
+                              "eller reservnummer, ett av dem, så att vårdgivaren hittar journalen")
+        deviation = record.get("avvikelse") if isinstance(record, dict) else None
+        if isinstance(deviation, str) and chosen and deviation not in chosen:
+            yield src.problem((key, "journalposter", index, "avvikelse"), f"avvikelsen '{deviation}' är inte en av anmodans "
+                              f"avvikelser ({', '.join(map(str, chosen))}); journalposten hör inte till den här anmodan")
     if "presidiet_informerat" not in doc:
         yield src.problem((key,), "anmodan ska återrapporteras till presidiet i ansvarig nämnd eller styrelse; "
                           "ange 'presidiet_informerat' när det skett", warning=True)
