@@ -141,7 +141,8 @@ def build() -> Path:
     recipient = _paragraph_style(document, "Mottagare", after=18)
     recipient.paragraph_format.left_indent = Cm(8.5)
     _paragraph_style(document, "Avsändare", size=10, before=12, after=0)
-    _paragraph_style(document, "Signatur", before=24, after=0)
+    # A decision's signature block is several paragraphs (decision line, signatories): one unit.
+    _paragraph_style(document, "Signatur", before=24, after=0, keep_next=True)
     _paragraph_style(document, "Beslut", after=3)
     _paragraph_style(document, "Sekretess", size=10, bold=True, after=6)
     _paragraph_style(document, "Exempel", size=9, italic=True, color=RGBColor(0x59, 0x59, 0x59))
