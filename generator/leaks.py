@@ -116,18 +116,20 @@ def _visible(data: dict[str, Any], schemas: list[dict[str, Any]]) -> list[tuple[
     return [(path, canonical(text)) for path, text in _strings(data, ()) if path[:1] != ("organisation",)]
 
 
-def needles(case: Case, marker: str = "intern") -> list[Needle]:
-    """The texts of fields carrying `marker` that a document without access to them must not contain:
-    internal texts (`intern`) for a non-internal document, confidential ones (`sekretess`) for
-    every document but a confidential attachment."""
+def needles(case: Case, markers: tuple[str, ...] = ("intern",)) -> dict[str, list[Needle]]:
+    """Per marker, the texts of fields carrying it that a document without access to them must not
+    contain: internal texts (`intern`) for a non-internal document, confidential ones (`sekretess`)
+    for every document but a confidential attachment. One pass over the case for all markers."""
     schemas = _schemas(case)
     visible = [text for _, text in _visible(case.data, schemas)]
-    found: list[Needle] = []
-    for base, value in _internal(case.data, schemas, marker).items():
-        for path, text in _strings(value, base):
-            for piece in _pieces(text):
-                if not any(piece in other for other in visible):
-                    found.append(Needle(path, piece))
+    found: dict[str, list[Needle]] = {}
+    for marker in markers:
+        found[marker] = []
+        for base, value in _internal(case.data, schemas, marker).items():
+            for path, text in _strings(value, base):
+                for piece in _pieces(text):
+                    if not any(piece in other for other in visible):
+                        found[marker].append(Needle(path, piece))
     return found
 
 
@@ -195,9 +197,9 @@ def scan(case: Case, document: DocumentTemplate, texts: dict[str, str], canon: d
     problems: list[Problem] = []
     canon = canon if canon is not None else {extension: canonical(text) for extension, text in texts.items()}
     reported: set[tuple[Any, ...]] = set()
-    searched = [m for m in MARKERS if (m == "intern" and not document.internal) or (m == "sekretess" and not document.confidential)]
-    for marker in searched:
-        for needle in needles(case, marker):
+    searched = tuple(m for m in MARKERS if (m == "intern" and not document.internal) or (m == "sekretess" and not document.confidential))
+    for marker, found_needles in (needles(case, searched) if searched else {}).items():
+        for needle in found_needles:
             where = [extension for extension, text in canon.items() if needle.text in text]
             if where and needle.path not in reported:
                 reported.add(needle.path)

@@ -230,9 +230,14 @@ def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
     )
 
 
+def document_context(case: Case, document: DocumentTemplate) -> dict[str, Any]:
+    """What the template of `document` sees for this case (its section, letter parts, mandates)."""
+    return build_context(case.data, case.schema, document, case.profile, case.data_hash, case.attachments.get(document.section_id, []))
+
+
 def render_document(case: Case, document: DocumentTemplate, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Rendered]:
     """All requested formats of one document, in memory."""
-    context = build_context(case.data, case.schema, document, case.profile, case.data_hash, case.attachments.get(document.section_id, []))
+    context = document_context(case, document)
     meta = document_meta(case, document)
     body = render_markdown(document, context, dirs)
     marking = secrecy_marking(case, document, body, meta.date)
