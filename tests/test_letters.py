@@ -261,6 +261,19 @@ def test_the_attachment_is_made_with_its_letter(tmp_path: Path) -> None:
     assert sorted(p.name for p in (out / CASE_ID).iterdir()) == ["anmodan-om-rattelse-bilaga.md", "anmodan-om-rattelse.md", "manifest.json"]
 
 
+def test_the_attachment_alone_needs_records(tmp_path: Path) -> None:
+    data = example()
+    del data["anmodan_om_rattelse"]["journalposter"]
+    path = write(tmp_path / "a.yaml", data)
+    result = invoke("render", path, "-d", ATTACHMENT, "-o", tmp_path / "ut")
+    assert result.exit_code == 1
+    assert messages(result) == [
+        f"{path}:{line_of(path, 'anmodan_om_rattelse:')}: anmodan_om_rattelse: dokumentet '{ATTACHMENT}' är en sekretessbelagd "
+        f"bilaga till '{LETTER}', men sektionen anmodan_om_rattelse har inga sekretessbelagda uppgifter att visa"
+    ]
+    assert not (tmp_path / "ut").exists()
+
+
 def test_the_profile_can_mask_personnummer_in_the_attachment(tmp_path: Path) -> None:
     profile = tmp_path / "organisation.yaml"
     profile.write_text(PROFILE.read_text(encoding="utf-8").replace(
