@@ -200,15 +200,38 @@ def context_root(template: DocumentTemplate, known: dict[str, DocumentTemplate],
     ids = [t.id for t in known.values() if t.source == template.source]
     schema = team_schema(ids, sdirs) if template.source == "team" else case_schema(ids, set(), sdirs)
     data = dict_shape(schema, definitions)
-    own = data.fields.get(section_key(template.id))
+    own = data.fields.get(section_key(template.section_id))
     root = {**data.fields, **common, "dokument": Field(own.shape if own else Shape("dict"))}
     if template.source == "arende":
+        root.update(letter_fields())
+        if template.confidential:  # an attachment always knows its own entry in the list of attachments
+            root["bilaga"] = replace(root["bilaga"], optional=False)
         deviations = data.fields.get("avvikelser")
         item = deviations.shape.item if deviations and deviations.shape.item else ANY
         root["namnd"] = Field(literal_dict({"id": TEXT, "namn": TEXT, "typ": TEXT}))
         root["avvikelse"] = Field(Shape("map", item=item))
         root["data_hash"] = Field(TEXT)
     return root
+
+
+def letter_fields() -> dict[str, Field]:
+    """The letter parts `context.build_context` adds for case documents (see `letters`), as shapes."""
+    from .letters import CASE_TYPE_WORDING
+    from .organisation import MEASURES
+
+    wording = literal_dict({key: TEXT for key in next(iter(CASE_TYPE_WORDING.values()))})
+    attachment = literal_dict({"nummer": Shape("scalar", scalar="integer"), "id": TEXT, "titel": TEXT, "sekretess": Shape("scalar", scalar="boolean")})
+    signer = literal_dict({"namn": TEXT, "titel": TEXT})
+    mandate = literal_dict({"atgard": TEXT, "namn": TEXT, "beslutar": Shape("list", item=TEXT), "samrad": Shape("list", item=TEXT),
+                            "punkt": TEXT, "text": TEXT})
+    letter = literal_dict({"kopia_till": Shape("list", item=TEXT), "bilagor": Shape("list", item=attachment),
+                           "tjansteskrivelse_undertecknare": Shape("list", item=signer)})
+    return {
+        "uppfoljning": Field(wording),
+        "mandat": Field(literal_dict(dict.fromkeys(MEASURES, mandate))),
+        "brev": Field(letter),
+        "bilaga": Field(attachment, optional=True),
+    }
 
 
 # --- accessibility of the template source ---------------------------------------------------------

@@ -28,6 +28,9 @@ CONTAINER_STYLES = {
     "beslut": "Beslut",
     "sekretess": "Sekretess",
     "exempel": "Exempel",
+    "kopia": "Kopia",
+    "bilagor": "Bilagor",
+    "tjansteskrivelse": "Tjänsteskrivelse",
 }
 
 
@@ -198,13 +201,7 @@ class _Converter:
 
     def _horizontal_rule(self) -> None:
         paragraph = self._paragraph("Normal")
-        p_pr = paragraph._p.get_or_add_pPr()
-        border = OxmlElement("w:pBdr")
-        bottom = OxmlElement("w:bottom")
-        for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "999999")):
-            bottom.set(qn(key), value)
-        border.append(bottom)
-        p_pr.append(border)
+        paragraph_border(paragraph._p.get_or_add_pPr(), "bottom", size=6, space=1, color="999999")
 
     # --- inline ----------------------------------------------------------------------------------
 
@@ -302,6 +299,26 @@ class _Converter:
 TEXT_WIDTH = Cm(16)  # A4 less the margins of base.docx
 CHAR_WIDTH = Cm(0.22)  # one character of 10 pt Arial, wide letters and bold headers included
 CELL_PADDING = Cm(0.4)
+
+
+# What may follow w:pBdr inside w:pPr (ECMA-376 CT_PPrBase): the border goes before the first of these.
+_AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+                 "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+                 "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                 "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+
+
+def paragraph_border(p_pr: Any, side: str, *, size: int, space: int, color: str) -> None:
+    """A single line on one side of a paragraph (or paragraph style), in the element order Word's
+    schema requires: appended at the end of w:pPr it makes the file invalid for Word."""
+    border = p_pr.find(qn("w:pBdr"))
+    if border is None:
+        border = OxmlElement("w:pBdr")
+        p_pr.insert_element_before(border, *_AFTER_BORDER)
+    line = OxmlElement(f"w:{side}")
+    for key, value in (("w:val", "single"), ("w:sz", str(size)), ("w:space", str(space)), ("w:color", color)):
+        line.set(qn(key), value)
+    border.append(line)
 
 
 def _column_widths(rows: list[list[tuple[list[Token], str | None]]], columns: int) -> list[int]:

@@ -167,6 +167,8 @@ def _write_locked(case: Case, rendered: list[Rendered], folder: Path, force: boo
                 "malgrupp": item.document.audience,
                 "data": case.data_hash,
             }
+            if item.document.parent is not None:  # a registrar files it with its letter, as confidential
+                documents[item.document.id] |= {"bilaga_till": item.document.parent, "sekretess": item.document.secrecy}
     finally:
         manifest = {
             "verktyg": tool_version(),

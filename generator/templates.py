@@ -19,13 +19,14 @@ from .formatting import FILTERS
 from .resources import bundled
 
 AUDIENCES = {"intern": "Intern", "extern": "Extern", "namnd": "Nämnd eller styrelse"}
+CASE_TYPES = {"fordjupad": "fördjupad uppföljning", "lopande": "löpande uppföljning"}
+DEFAULT_SECRECY = "25 kap. 1 § OSL"  # patient data in health care: what a confidential attachment holds
 SOURCE_NAME = "dokument.md"
 LAYOUT = "_layout"
 VERSIONS = "versioner"  # superseded versions of a template: <id>/versioner/<version>.md
 SOURCES = ("arende", "arsrapport", "team")  # front matter `underlag`: what a document is made from
-CASE_TYPES = ("fordjupad", "lopande")  # front matter `arendetyp`: which case types a case document serves
 # Every front matter key a template may have; `mallgen check` warns about any other.
-FRONT_MATTER_KEYS = ("id", "titel", "avsnitt", "malgrupp", "version", "giltig_fran", "giltig_till", "underlag", "arendetyp")
+FRONT_MATTER_KEYS = ("id", "titel", "avsnitt", "malgrupp", "version", "giltig_fran", "giltig_till", "underlag", "arendetyp", "bilaga_till", "sekretess")
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,23 @@ class DocumentTemplate:
     valid_to: dt.date | None = None  # front matter `giltig_till`: the last day this version applies
     file: str = SOURCE_NAME  # the source inside the template folder: dokument.md or versioner/<version>.md
     superseded: tuple[DocumentTemplate, ...] = ()  # older versions kept beside the current one
-    case_types: tuple[str, ...] = CASE_TYPES  # front matter `arendetyp`; absent: both case types
+    case_types: tuple[str, ...] = tuple(CASE_TYPES)  # front matter `arendetyp`: the case types it exists for; absent: both
+    parent: str | None = None  # front matter `bilaga_till`: the document this is a confidential attachment to
+    secrecy: str | None = None  # front matter `sekretess`: the provision a confidential attachment is marked with
 
     @property
     def internal(self) -> bool:
         return self.audience == "intern"
+
+    @property
+    def confidential(self) -> bool:
+        """A confidential attachment: the only kind of document that sees `sekretess: true` fields."""
+        return self.parent is not None
+
+    @property
+    def section_id(self) -> str:
+        """The document whose case-file section this one is made from (an attachment: its parent's)."""
+        return self.parent or self.id
 
     @property
     def name(self) -> str:
@@ -90,6 +103,8 @@ class DocumentTemplate:
             "version": self.version,
             "giltig_fran": self.valid_from,
             "giltig_till": self.valid_to,
+            "arendetyp": list(self.case_types),
+            "bilaga_till": self.parent,
         }
 
 
@@ -163,7 +178,16 @@ def parse_template(path: Path) -> DocumentTemplate:
     case_types = meta.get("arendetyp", list(CASE_TYPES))
     case_types = [case_types] if isinstance(case_types, str) else case_types
     if not isinstance(case_types, list) or not case_types or any(t not in CASE_TYPES for t in case_types):
-        raise TemplateError(path, at("arendetyp"), f"arendetyp ska vara en lista med {' och/eller '.join(CASE_TYPES)}")
+        raise TemplateError(path, at("arendetyp"), f"arendetyp ska vara en lista med {' och/eller '.join(CASE_TYPES)}, t.ex. arendetyp: [fordjupad]")
+    parent, secrecy = meta.get("bilaga_till"), meta.get("sekretess")
+    if parent is not None and (not isinstance(parent, str) or not _TEMPLATE_ID.fullmatch(parent)):
+        raise TemplateError(path, at("bilaga_till"), "bilaga_till ska vara id för dokumentet som bilagan hör till, t.ex. bilaga_till: anmodan-om-rattelse")
+    if (parent is None) != (secrecy in (None, False)):
+        raise TemplateError(path, at("bilaga_till" if parent is not None else "sekretess"),
+                            "en sekretessbelagd bilaga anger både bilaga_till (dokumentet den hör till) och "
+                            "sekretess (true, eller bestämmelsen, t.ex. 25 kap. 1 § OSL)")
+    if secrecy is not None and secrecy is not True and not (isinstance(secrecy, str) and secrecy.strip()):
+        raise TemplateError(path, at("sekretess"), "sekretess ska vara true eller sekretessbestämmelsen, t.ex. sekretess: 25 kap. 1 § OSL")
     return DocumentTemplate(
         id=meta["id"],
         title=meta["titel"],
@@ -176,6 +200,8 @@ def parse_template(path: Path) -> DocumentTemplate:
         valid_to=valid_to,
         file=path.relative_to(folder).as_posix(),
         case_types=tuple(t for t in CASE_TYPES if t in case_types),
+        parent=parent,
+        secrecy=(DEFAULT_SECRECY if secrecy is True else secrecy) if parent else None,
     )
 
 
@@ -204,6 +230,10 @@ def catalogue(dirs: tuple[Path, ...]) -> dict[str, DocumentTemplate]:
             current = parse_template(path)
             older = tuple(parse_template(p) for p in sorted((path.parent / VERSIONS).glob("*.md")))
             found[path.parent.name] = replace(current, superseded=older) if older else current
+    for template in found.values():
+        if template.parent is not None and (found.get(template.parent) is None or found[template.parent].parent is not None):
+            line = front_matter_lines(front_matter_text(template.path) or "").get("bilaga_till", 1)
+            raise TemplateError(template.path, line, f"bilaga_till: dokumentet '{template.parent}' finns inte (eller är själv en bilaga)")
     return dict(sorted(found.items(), key=lambda item: (_section_key(item[1].section), item[0])))
 
 
