@@ -47,6 +47,9 @@ class DocumentTemplate:
     case_types: tuple[str, ...] = tuple(CASE_TYPES)  # front matter `arendetyp`: the case types it exists for; absent: both
     parent: str | None = None  # front matter `bilaga_till`: the document this is a confidential attachment to
     secrecy: str | None = None  # front matter `sekretess`: the provision a confidential attachment is marked with
+    # A language version of a multilingual template (see `languages`): the template's id, and the language code.
+    base: str | None = None
+    language: str | None = None
 
     @property
     def internal(self) -> bool:
@@ -58,14 +61,19 @@ class DocumentTemplate:
         return self.parent is not None
 
     @property
+    def template_id(self) -> str:
+        """The template's own id: `id`, except for a language version (`<id>-<kod>`)."""
+        return self.base or self.id
+
+    @property
     def section_id(self) -> str:
         """The document whose case-file section this one is made from (an attachment: its parent's)."""
-        return self.parent or self.id
+        return self.parent or self.template_id
 
     @property
     def name(self) -> str:
         """Loader name, e.g. `kallelse-dialogmote/dokument.md` or `kallelse-dialogmote/versioner/1.0.md`."""
-        return f"{self.id}/{self.file}"
+        return f"{self.template_id}/{self.file}"
 
     @property
     def folder(self) -> Path:
@@ -95,7 +103,7 @@ class DocumentTemplate:
     def as_context(self) -> dict[str, Any]:
         """What a template sees of itself as `mall` (title, section, audience, version)."""
         return {
-            "id": self.id,
+            "id": self.template_id,
             "titel": self.title,
             "avsnitt": self.section,
             "malgrupp": self.audience,
@@ -291,6 +299,33 @@ def as_markdown(value: Any) -> Markdown:
     return Markdown(_CONTAINER_FENCE.sub(r"\1\\\2", text))
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def fill_text(text: Any, values: Any = None, direction: str = "ltr") -> Markdown:
+    """Filter `fyll`: a translated text (Markdown, from the template's language file) with its
+    `{namn}` placeholders replaced by `values[namn]`, each value escaped as plain data and, in a
+    right-to-left text, kept in its own direction (`bidi.keep_direction`).
+
+    `{{ sprak.text.stanger | fyll({"mottagning": vardgivare.verksamhet}, sprak.riktning) }}`.
+    A placeholder without a value is an error naming it, so a translation cannot lose a fact silently.
+    """
+    from .bidi import keep_direction
+
+    given = values if isinstance(values, dict) else {}
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in given:
+            known = ", ".join(sorted(given)) or "inga"
+            raise jinja2.TemplateRuntimeError(f"texten har platshållaren {{{name}}} men mallen ger inget värde för den (finns: {known})")
+        item = given[name]
+        shown = item if isinstance(item, Markdown) else escape_markdown(item)
+        return keep_direction(str(shown), direction)
+
+    return as_markdown(_PLACEHOLDER.sub(value, "" if text is None else str(text)))
+
+
 Kind = Literal["markdown", "markup"]
 
 
@@ -326,6 +361,7 @@ def environment(dirs: tuple[Path, ...], kind: Kind) -> jinja2.Environment:
         env = ImmutableSandboxedEnvironment(autoescape=True, **options)
     env.filters.update(FILTERS)
     env.filters["md"] = as_markdown
+    env.filters["fyll"] = fill_text
     return env
 
 
