@@ -213,6 +213,28 @@ def parse_template(path: Path) -> DocumentTemplate:
     )
 
 
+HANDBOOK_DATA = "handbok.yaml"  # beside a template: the handbook's own lists (steps, roles) a handbook owner edits
+
+
+@cache
+def _handbook_data(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise TemplateError(path, getattr(getattr(exc, "problem_mark", None), "line", -1) + 1 or None,
+                            f"handbokens uppgifter kan inte läsas: {exc}") from None
+
+
+def handbook_data(template: DocumentTemplate) -> Any:
+    """`handbok.yaml` beside the template (`handbok` in its context), or None when it has none.
+
+    What the handbook prescribes as lists (the 19 steps of an action plan, the roles) is data, so a
+    handbook owner corrects it without touching the template, and a case file records only its own part.
+    """
+    path = template.folder / HANDBOOK_DATA
+    return _handbook_data(path) if path.is_file() else None
+
+
 def handbook_section(section: str) -> str:
     """`3.2` -> `3.2`, `4 (steg 3a)` -> `kap. 4, steg 3a`, `5` -> `kap. 5`."""
     if match := re.fullmatch(r"(\d+) \((.+)\)", section):
@@ -369,6 +391,7 @@ def reset_caches() -> None:
     """Forget the catalogue and the compiled templates (the live preview re-reads them after an edit)."""
     catalogue.cache_clear()
     environment.cache_clear()
+    _handbook_data.cache_clear()
 
 
 def template_error(exc: Exception) -> TemplateError:
