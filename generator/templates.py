@@ -306,7 +306,8 @@ def escape_markdown(value: Any) -> str:
     text = _WHITESPACE.sub(" ", str(value)).strip(" ")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
-    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    # The backslash goes before the punctuation: "18\\. september" (a backslash before a digit is no escape in CommonMark).
+    return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
 
 
 _CONTAINER_FENCE = re.compile(r"^(\s*)(:::)", re.M)
