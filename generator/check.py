@@ -40,6 +40,7 @@ from .templates import (
     environment,
     front_matter_lines,
     front_matter_text,
+    handbook_data,
     parse_template,
     template_dirs,
 )
@@ -200,15 +201,52 @@ def context_root(template: DocumentTemplate, known: dict[str, DocumentTemplate],
     ids = [t.id for t in known.values() if t.source == template.source]
     schema = team_schema(ids, sdirs) if template.source == "team" else case_schema(ids, set(), sdirs)
     data = dict_shape(schema, definitions)
-    own = data.fields.get(section_key(template.id))
+    own = data.fields.get(section_key(template.section_id))
     root = {**data.fields, **common, "dokument": Field(own.shape if own else Shape("dict"))}
     if template.source == "arende":
+        root.update(letter_fields())
+        if template.confidential:  # an attachment always knows its own entry in the list of attachments
+            root["bilaga"] = replace(root["bilaga"], optional=False)
         deviations = data.fields.get("avvikelser")
         item = deviations.shape.item if deviations and deviations.shape.item else ANY
         root["namnd"] = Field(literal_dict({"id": TEXT, "namn": TEXT, "typ": TEXT}))
         root["avvikelse"] = Field(Shape("map", item=item))
         root["data_hash"] = Field(TEXT)
+    root.update(template_own_fields(template))
     return root
+
+
+def template_own_fields(template: DocumentTemplate) -> dict[str, Field]:
+    """`handbok` and `sprak` (context.template_own), as shapes."""
+    from .languages import is_multilingual
+
+    own: dict[str, Field] = {}
+    if handbook_data(template) is not None:
+        own["handbok"] = Field(ANY)
+    if is_multilingual(template):
+        facts = {key: TEXT for key in ("kod", "namn", "eget_namn", "lang", "riktning", "locale", "datumformat")}
+        own["sprak"] = Field(Shape("dict", {**literal_dict(facts).fields, "text": Field(Shape("map", item=TEXT))}))
+    return own
+
+
+def letter_fields() -> dict[str, Field]:
+    """The letter parts `context.build_context` adds for case documents (see `letters`), as shapes."""
+    from .letters import CASE_TYPE_WORDING
+    from .organisation import MEASURES
+
+    wording = literal_dict({key: TEXT for key in next(iter(CASE_TYPE_WORDING.values()))})
+    attachment = literal_dict({"nummer": Shape("scalar", scalar="integer"), "id": TEXT, "titel": TEXT, "sekretess": Shape("scalar", scalar="boolean")})
+    signer = literal_dict({"namn": TEXT, "titel": TEXT})
+    mandate = literal_dict({"atgard": TEXT, "namn": TEXT, "beslutar": Shape("list", item=TEXT), "samrad": Shape("list", item=TEXT),
+                            "punkt": TEXT, "text": TEXT})
+    letter = literal_dict({"kopia_till": Shape("list", item=TEXT), "bilagor": Shape("list", item=attachment),
+                           "tjansteskrivelse_undertecknare": Shape("list", item=signer)})
+    return {
+        "uppfoljning": Field(wording),
+        "mandat": Field(literal_dict(dict.fromkeys(MEASURES, mandate))),
+        "brev": Field(letter),
+        "bilaga": Field(attachment, optional=True),
+    }
 
 
 # --- accessibility of the template source ---------------------------------------------------------

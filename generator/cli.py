@@ -257,7 +257,8 @@ def documents_command(templates: Path | None) -> None:
 
     templates_found = catalogue(tuple(template_dirs(templates))).values()
     rows = [
-        (t.id, t.title, t.section, AUDIENCES[t.audience], v.version, v.validity) if n == 0 else ("", "", "", "", v.version, v.validity)
+        (t.id, f"{t.title} (sekretessbelagd bilaga till {t.parent})" if t.parent else t.title, t.section, AUDIENCES[t.audience],
+         v.version, v.validity) if n == 0 else ("", "", "", "", v.version, v.validity)
         for t in templates_found for n, v in enumerate(t.versions)
     ]
     headers = ("Id", "Titel", "Avsnitt", "Målgrupp", "Version", "Giltig")

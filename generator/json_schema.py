@@ -122,7 +122,8 @@ class _Converter:
                 )
             properties[key] = converted
         out: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
-        required = [k for k, r in fields.items() if isinstance(r, dict) and r.get("required")]
+        # A field with a default is filled in by the validator (Cerberus normalises before it checks).
+        required = [k for k, r in fields.items() if isinstance(r, dict) and r.get("required") and "default" not in r]
         if required:
             out["required"] = required
         return out

@@ -28,6 +28,9 @@ CONTAINER_STYLES = {
     "beslut": "Beslut",
     "sekretess": "Sekretess",
     "exempel": "Exempel",
+    "kopia": "Kopia",
+    "bilagor": "Bilagor",
+    "tjansteskrivelse": "Tjänsteskrivelse",
 }
 
 
@@ -198,13 +201,7 @@ class _Converter:
 
     def _horizontal_rule(self) -> None:
         paragraph = self._paragraph("Normal")
-        p_pr = paragraph._p.get_or_add_pPr()
-        border = OxmlElement("w:pBdr")
-        bottom = OxmlElement("w:bottom")
-        for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "999999")):
-            bottom.set(qn(key), value)
-        border.append(bottom)
-        p_pr.append(border)
+        paragraph_border(paragraph._p.get_or_add_pPr(), "bottom", size=6, space=1, color="999999")
 
     # --- inline ----------------------------------------------------------------------------------
 
@@ -304,6 +301,26 @@ CHAR_WIDTH = Cm(0.22)  # one character of 10 pt Arial, wide letters and bold hea
 CELL_PADDING = Cm(0.4)
 
 
+# What may follow w:pBdr inside w:pPr (ECMA-376 CT_PPrBase): the border goes before the first of these.
+_AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+                 "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+                 "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                 "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+
+
+def paragraph_border(p_pr: Any, side: str, *, size: int, space: int, color: str) -> None:
+    """A single line on one side of a paragraph (or paragraph style), in the element order Word's
+    schema requires: appended at the end of w:pPr it makes the file invalid for Word."""
+    border = p_pr.find(qn("w:pBdr"))
+    if border is None:
+        border = OxmlElement("w:pBdr")
+        p_pr.insert_element_before(border, *_AFTER_BORDER)
+    line = OxmlElement(f"w:{side}")
+    for key, value in (("w:val", "single"), ("w:sz", str(size)), ("w:space", str(space)), ("w:color", color)):
+        line.set(qn(key), value)
+    border.append(line)
+
+
 def _column_widths(rows: list[list[tuple[list[Token], str | None]]], columns: int) -> list[int]:
     """Share the text width by what each column holds, so words are not broken mid-word
     (equal widths squeeze a column of long words as much as a column of dates).
@@ -330,3 +347,54 @@ def add_markdown(target: Any, document: DocxDocument, markdown: str, charts: Map
     """
     _Converter(target, document, charts).convert(markdown_parser().parse(markdown))
 
+
+
+# --- language and direction of a translated document ----------------------------------------------
+# Kept apart from the converter above: it marks what the converter made, after the fact.
+
+# What may follow w:bidi inside w:pPr (ECMA-376 CT_PPrBase).
+_AFTER_BIDI = ("w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+               "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+               "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+# What may follow w:lang inside w:rPr (CT_RPr).
+_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
+
+
+def set_language(document: DocxDocument, lang: str, rtl: bool = False) -> None:
+    """Mark the body of `document` (a docxtpl subdocument) as written in `lang` (BCP 47).
+
+    Right to left (Arabic, Persian): every paragraph gets `w:bidi` (the paragraph runs from the
+    right, lists and indents mirror), every table `w:bidiVisual` (first column on the right), and
+    every run holding right-to-left letters `w:rtl` with its language in `w:lang/@w:bidi`; Word
+    formats such runs with the complex-script properties, so bold and italic are given as
+    `w:bCs`/`w:iCs` too. Runs of Latin letters and digits (names, addresses, telephone numbers)
+    stay left to right, and the embedding marks the text carries (see `bidi`) keep their order.
+    """
+    from .bidi import first_strong
+
+    body = document.element.body
+    for paragraph in body.iter(qn("w:p")):
+        if rtl:
+            p_pr = paragraph.get_or_add_pPr()
+            if p_pr.find(qn("w:bidi")) is None:
+                p_pr.insert_element_before(OxmlElement("w:bidi"), *_AFTER_BIDI)
+        for run in paragraph.iter(qn("w:r")):
+            text = "".join(t.text or "" for t in run.iter(qn("w:t")))
+            if not text:
+                continue
+            r_pr = run.get_or_add_rPr()
+            right_to_left = rtl and any(first_strong(c) == "rtl" for c in text)
+            if right_to_left:
+                r_pr.get_or_add_rtl()
+                if r_pr.find(qn("w:b")) is not None:
+                    r_pr.get_or_add_bCs()
+                if r_pr.find(qn("w:i")) is not None:
+                    r_pr.get_or_add_iCs()
+            language = r_pr.find(qn("w:lang"))
+            if language is None:
+                language = OxmlElement("w:lang")
+                r_pr.insert_element_before(language, *_AFTER_LANG)
+            language.set(qn("w:bidi" if right_to_left else "w:val"), lang)
+    if rtl:
+        for table in body.iter(qn("w:tbl")):
+            table.tblPr.get_or_add_bidiVisual()

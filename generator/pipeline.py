@@ -6,20 +6,21 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, leaks
+from . import __version__, languages, leaks
 from .case import Source, is_date, read_yaml
-from .context import build_context, strip_internal
+from .context import build_context, has_secret_data, strip_internal, strip_marked
 from .errors import DataError, InputError, MallgenError, Problem, UsageError
-from .formatting import find_personnummer, mask_personnummer
+from .formatting import find_personnummer, mask_personnummer, public_numbers
 from .leaks import duplicated_internal_text
 from .organisation import board, load_profile, profile_path
 from .rules import check, refused_personnummer
 from .schema import case_schema, schema_digest, schema_dirs, section_key, validate
 from .templates import (
+    CASE_TYPES,
     DocumentTemplate,
     catalogue,
     environment,
@@ -61,6 +62,8 @@ class Case:
     documents: list[DocumentTemplate]
     data_hash: str
     warnings: list[Problem]
+    # Per document id: its confidential attachments that have data (they are numbered in its letter).
+    attachments: dict[str, list[DocumentTemplate]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -132,22 +135,40 @@ def _check_case(path: Path, source: Source, options: Options, in_folder: bool = 
         where = f"{path}:{source.line_of(('organisation',))}: organisation:" if named_in_case else f"{path}:"
         raise InputError(f"{where} organisationsprofilen kunde inte läsas: {exc}") from None
     sdirs = schema_dirs(options.templates)
-    schema = case_schema(list(known), set() if in_folder else set(options.documents), sdirs)
+    schema = case_schema(list(known), set() if in_folder else {known[d].section_id for d in options.documents}, sdirs)
     data, case_problems = validate(source, schema, sdirs, profile.get("diarienummer_monster"))
     problems += case_problems
     problems += check(data, source, profile, malformed=any(not p.warning for p in case_problems))
-    chosen = [d for d in options.documents or known if section_key(d) in data] if in_folder or not options.documents else options.documents
-    documents = []
-    for doc_id in chosen:  # each document in the template version valid on its date
-        date = document_date(data, doc_id)
-        document, warning = select_version(known[doc_id], date) if is_date(date) else (known[doc_id], None)
-        documents.append(document)
-        if warning:
-            problems.append(source.problem((section_key(doc_id), "datum"), warning, warning=True))
+    chosen = options.documents or [d for d in known if section_key(d) in data and not known[d].confidential]
+    if in_folder:  # one case of many: the chosen documents it has data for
+        chosen = [d for d in chosen if section_key(known[d].section_id) in data]
+    attachments = {
+        parent: [t for t in known.values() if t.parent == parent and has_secret_data(data, schema, parent)]
+        for parent in dict.fromkeys(known[d].section_id for d in chosen)
+    }
+    documents: list[DocumentTemplate] = []
+    for doc_id in chosen:  # a confidential attachment is made with its document, right after it
+        template = known[doc_id]
+        for item in [template, *(attachments.get(doc_id, []) if not template.confidential else [])]:
+            if any(d.id == item.id for d in documents):
+                continue
+            date = document_date(data, item.section_id)  # each document in the template version valid on its date
+            version, warning = select_version(item, date) if is_date(date) else (item, None)
+            documents.append(version)
+            if warning:
+                problems.append(source.problem((section_key(item.section_id), "datum"), warning, warning=True))
+    documents, language_problems = languages.expand(documents, data, source)
+    problems += language_problems
+    problems += _wrong_case_type(documents, data, source)
+    problems += _attachments_without_data(documents, attachments, data, source)
     if profile.get("sekretess", {}).get("personnummer") == "vagra" and not all(d.internal for d in documents):
         shared = [k for k in schema if k not in {section_key(d) for d in known} and k != "organisation"]
-        visible = _without_personnummer_fields(strip_internal(data, {"type": "dict", "schema": schema}))
-        problems += refused_personnummer(visible, source, shared + [section_key(d.id) for d in documents if not d.internal])
+        # Confidential fields only reach a confidential attachment, which shows personnummer as the
+        # profile's `bilaga_personnummer` says; a sole trader's organisationsnummer is shown as written.
+        visible = strip_marked(strip_internal(data, {"type": "dict", "schema": schema}), {"type": "dict", "schema": schema}, "sekretess")
+        visible = _without_personnummer_fields(visible)
+        keys = shared + [section_key(d.id) for d in documents if not d.internal and not d.confidential]
+        problems += refused_personnummer(visible, source, keys, public_numbers(data))
     if not any(not p.warning for p in problems):
         problems += duplicated_internal_text(data, schema, source)
     if not documents and not in_folder and not any(not p.warning for p in problems):
@@ -156,7 +177,38 @@ def _check_case(path: Path, source: Source, options: Options, in_folder: bool = 
                                        "sektionens rader; se 'mallgen documents')"))
     if any(not p.warning for p in problems):
         return None, problems
-    return Case(source, data, schema, profile, documents, data_hash(data, profile), problems), problems
+    return Case(source, data, schema, profile, documents, data_hash(data, profile), problems, attachments), problems
+
+
+def _wrong_case_type(documents: list[DocumentTemplate], data: dict[str, Any], source: Source) -> list[Problem]:
+    """A document that belongs to in-depth follow-up only is not made for a routine case (and back)."""
+    arende = data.get("arende")
+    kind = arende.get("typ") if isinstance(arende, dict) else None
+    problems: list[Problem] = []
+    for document in documents:
+        if kind not in CASE_TYPES or kind in document.case_types or document.confidential:
+            continue
+        key = section_key(document.section_id)
+        belongs = " och ".join(CASE_TYPES[t] for t in document.case_types)
+        message = (f"dokumentet '{document.id}' ({document.title}) hör bara till {belongs}, men ärendet är en "
+                   f"{CASE_TYPES[kind]} (arende.typ: {kind})")
+        if key in data:
+            problems.append(source.problem((key,), message + "; ta bort sektionen eller ändra arende.typ"))
+        else:
+            problems.append(source.problem(("arende", "typ"), message))
+    return problems
+
+
+def _attachments_without_data(documents: list[DocumentTemplate], attachments: dict[str, list[DocumentTemplate]],
+                              data: dict[str, Any], source: Source) -> list[Problem]:
+    """An attachment asked for with -d whose document's section has nothing confidential to show."""
+    problems: list[Problem] = []
+    for document in documents:
+        if document.confidential and document.id not in {t.id for t in attachments.get(document.section_id, [])} and section_key(document.section_id) in data:
+            key = section_key(document.section_id)
+            problems.append(source.problem((key,), f"dokumentet '{document.id}' är en sekretessbelagd bilaga till "
+                                           f"'{document.section_id}', men sektionen {key} har inga sekretessbelagda uppgifter att visa"))
+    return problems
 
 
 def validate_files(paths: list[Path], options: Options) -> tuple[list[Case], list[Problem]]:
@@ -318,7 +370,7 @@ class Fingerprints:
 
 def manifest_entry(document: DocumentTemplate, data: str) -> dict[str, str]:
     """The manifest's record of a document: its template and the data it was made from."""
-    return {
+    entry = {
         "mall": document.folder.name,  # the template, also when one template makes several files
         "version": document.version,
         "giltig_fran": document.valid_from.isoformat(),
@@ -326,6 +378,9 @@ def manifest_entry(document: DocumentTemplate, data: str) -> dict[str, str]:
         "malgrupp": document.audience,
         "data": data,
     }
+    if document.parent is not None:  # a registrar files it with its letter, as confidential
+        entry |= {"bilaga_till": document.parent, "sekretess": str(document.secrecy)}
+    return entry
 
 
 def document_date(data: dict[str, Any], document_id: str) -> Any:
@@ -338,26 +393,36 @@ def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
     from .render import DocumentMeta  # rendering only: `validate` starts without Markdown and the renderers
 
     title = case.data["arende"]["rubrik"]
-    return DocumentMeta.of(
+    meta = DocumentMeta.of(
         document, case.profile,
-        case_title=title if document.internal else mask_personnummer(title),
+        case_title=title if document.internal else mask_personnummer(title, public_numbers(case.data)),
         case_id=case.id,
         diarienummer=case.data["arende"]["diarienummer"],
-        date=document_date(case.data, document.id),
+        date=document_date(case.data, document.section_id),
         data_hash=case.data_hash,
     )
+    if document.language is not None and document.language != languages.SWEDISH:
+        spoken = languages.language(document, document.language)
+        meta = replace(meta, lang=spoken["lang"], direction=spoken["riktning"], language_name=spoken["namn"])
+    return meta
+
+
+def document_context(case: Case, document: DocumentTemplate) -> dict[str, Any]:
+    """What the template of `document` sees for this case (its section, letter parts, mandates)."""
+    return build_context(case.data, case.schema, document, case.profile, case.data_hash, case.attachments.get(document.section_id, []))
 
 
 def render_document(case: Case, document: DocumentTemplate, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Rendered]:
     """All requested formats of one document, in memory."""
     from .render import render_markdown, to_formats
 
-    context = build_context(case.data, case.schema, document, case.profile, case.data_hash)
+    context = document_context(case, document)
     meta = document_meta(case, document)
     body = render_markdown(document, context, dirs)
     marking = secrecy_marking(case, document, body, meta.date)
     if marking is not None:
         body = render_secrecy(marking, context, dirs) + "\n" + body
+        meta = replace(meta, secrecy=secrecy_line(marking))
     outputs = to_formats(body, meta, formats, dirs)
     texts = {extension: text for extension, _, text in outputs}
     leaks.check(case, document, texts)
@@ -374,15 +439,20 @@ SECRECY_PARTIAL = "_gemensamt/sekretess.md"
 def secrecy_marking(case: Case, document: DocumentTemplate, body: str, date: Any) -> dict[str, Any] | None:
     """The secrecy marking a document carries, or None when it holds nothing confidential.
 
-    The rule: a case with an `arende.sekretess` block marks every one of its documents with the
-    provision, date and authority given there; any other document is marked when its text holds
-    a personnummer (masked or not), which in this work means patient data (25 kap. 1 § OSL).
+    The rule: a confidential attachment is always marked, with the provision of its front matter;
+    a case with an `arende.sekretess` block marks every one of its documents with the provision,
+    date and authority given there; any other document is marked when its text holds a
+    personnummer (masked or not), which in this work means patient data (25 kap. 1 § OSL). A sole
+    trader's organisationsnummer (a personnummer) is no patient data and marks nothing.
     The date defaults to the document's date, the authority to the responsible board.
     """
     given = case.data["arende"].get("sekretess")
-    if not isinstance(given, dict) and not (find_personnummer(body) or leaks.MASKED.search(body)):
+    holds_personnummer = find_personnummer(body, public_numbers(case.data)) or leaks.MASKED.search(body)
+    if not isinstance(given, dict) and not document.confidential and not holds_personnummer:
         return None
-    given = given if isinstance(given, dict) else {}
+    given = dict(given) if isinstance(given, dict) else {}
+    if document.secrecy:
+        given["bestammelse"] = document.secrecy
     contract = case.data.get("avtal") or {}
     responsible = board(case.profile, contract.get("namnd", "")) or {}
     authority = ", ".join(x for x in (responsible.get("namn"), case.profile.get("region")) if x)
@@ -392,6 +462,11 @@ def secrecy_marking(case: Case, document: DocumentTemplate, body: str, date: Any
         "datum": given.get("datum") or date,
         "myndighet": given.get("myndighet") or authority,
     }
+
+
+def secrecy_line(marking: dict[str, Any]) -> str:
+    """The marking on one line, for the running header of every page."""
+    return f"SEKRETESS enligt {marking['bestammelse']} · {marking['datum'].isoformat()} · {marking['myndighet']}"
 
 
 def render_secrecy(marking: dict[str, Any], context: dict[str, Any], dirs: tuple[Path, ...]) -> str:

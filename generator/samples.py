@@ -48,6 +48,10 @@ class SampleSource(Source):
 
 
 def sample_path(template: DocumentTemplate) -> Path:
+    """`exempel.yaml` beside the template; a confidential attachment, made from its parent's section,
+    uses its parent's sample (a folder of the same template directory)."""
+    if template.parent is not None and not (template.folder / SAMPLE).is_file():
+        return template.folder.parent / template.parent / SAMPLE
     return template.folder / SAMPLE
 
 
@@ -68,6 +72,7 @@ def load_sample(template: DocumentTemplate, dirs: tuple[Path, ...]) -> SampleSou
     path = sample_path(template)
     if not path.is_file():
         raise InputError(f"{template.folder / 'dokument.md'}:1: mallen saknar exempel: lägg exempeldata i {SAMPLE} bredvid mallen "
+                         f"{'(en sekretessbelagd bilaga kan använda sitt huvuddokuments) ' if template.parent else ''}"
                          "(se 'För handboksansvariga' i README)")
     sample = read_yaml(path, what="exemplet")
     data = dict(sample.data)

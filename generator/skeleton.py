@@ -190,6 +190,11 @@ def _field(key: str, rule: dict[str, Any], indent: int, context: _Context, fixed
 def _value_lines(key: str, rule: dict[str, Any], indent: int, context: _Context, fixed: dict[tuple[str, ...], Any],
                  path: tuple[str, ...], skip_kind: str | None, visible: bool, complete: bool = False) -> list[str]:
     pad = " " * indent
+    key = _key(key)
+    example = _meta(rule).get("exempel")
+    if isinstance(example, dict):  # a group shown by its example (the delegation order: one line, not nineteen)
+        dumped = yaml.safe_dump({key: example}, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+        return [pad + line for line in dumped.splitlines()]
     fields = _fields(rule, context)
     if fields is not None:
         out = [f"{pad}{key}:"]
@@ -212,6 +217,11 @@ def _value_lines(key: str, rule: dict[str, Any], indent: int, context: _Context,
     if _meta(rule).get("fritext") and visible and isinstance(value, str):
         return [f"{pad}{key}: |", f"{pad}  {value}"]
     return [f"{pad}{key}: {_dump(value)}"]
+
+
+def _key(key: str) -> str:
+    """A key as YAML reads it back as text: `'2a'` and `'0'` quoted where needed."""
+    return key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else _dump(key)
 
 
 def _item(fields: dict[str, Any], indent: int, context: _Context, fixed: dict[tuple[str, ...], Any],

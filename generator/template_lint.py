@@ -48,6 +48,7 @@ class Field:
     shape: Shape
     optional: bool = False
     internal: bool = False
+    secret: bool = False  # `sekretess: true`: patient data, only in a confidential attachment
 
 
 ANY = Shape("any", closed=False)
@@ -81,7 +82,7 @@ def dict_shape(fields: dict[str, Any], definitions: dict[str, Any]) -> Shape:
         shape = shape_of(rule, definitions)
         # A missing list is handed to templates as [] (context.fill_optional), never as None.
         optional = not rule.get("required") and "default" not in rule and shape.kind != "list"
-        out[key] = Field(shape, optional, bool(rule.get("intern")))
+        out[key] = Field(shape, optional, bool(rule.get("intern")), bool(rule.get("sekretess")))
     return Shape("dict", out)
 
 
@@ -99,10 +100,10 @@ class Value:
 UNKNOWN = Value(ANY)
 
 # Filters whose result does not depend on the input having a value, or that handle None.
-NONE_SAFE = {"default", "d", "md", "janej", "string", "e", "escape", "length", "count", "list", "tojson", "pprint"}
+NONE_SAFE = {"default", "d", "md", "fyll", "janej", "string", "e", "escape", "length", "count", "list", "tojson", "pprint"}
 LIST_FILTERS = {"select", "reject", "selectattr", "rejectattr", "sort", "unique", "list", "reverse", "batch", "slice"}
 TEXT_FILTERS = {
-    "datum", "iso", "belopp", "tal", "klockslag", "janej", "person", "md", "string", "lower", "upper", "replace", "join",
+    "datum", "iso", "belopp", "tal", "klockslag", "janej", "person", "md", "fyll", "string", "lower", "upper", "replace", "join",
     "trim", "e", "escape", "indent", "format", "title", "capitalize", "truncate", "wordwrap", "center", "striptags",
     "urlencode", "safe", "tojson", "forceescape", "urlize", "xmlattr", "filesizeformat", "pprint",
 }
@@ -417,7 +418,12 @@ class TemplateLinter:
             self.template.source, "mallen")
 
     def _internal(self, ctx: _Ctx, node: nodes.Node, text: str, entry: Field) -> bool:
-        """Report an internal field reached from a document that leaves the team; True if it was."""
+        """Report an internal field reached from a document that leaves the team, or a confidential
+        (`sekretess`) field reached from anything but a confidential attachment; True if it was."""
+        if entry.secret and not self.template.confidential:
+            self._error(ctx, node, f"'{text}' är sekretessbelagt (sekretess: true i schemat) och finns bara i en sekretessbelagd "
+                                   "bilaga (front matter bilaga_till och sekretess); hänvisa till bilagan i stället")
+            return True
         if entry.internal and not self.template.internal:
             audience = AUDIENCES[self.template.audience].lower()
             self._error(ctx, node, f"'{text}' är internt (intern: true i schemat) och finns inte i dokument med målgrupp {audience}; "

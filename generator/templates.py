@@ -21,13 +21,14 @@ from .formatting import FILTERS
 from .resources import bundled
 
 AUDIENCES = {"intern": "Intern", "extern": "Extern", "namnd": "Nämnd eller styrelse"}
+CASE_TYPES = {"fordjupad": "fördjupad uppföljning", "lopande": "löpande uppföljning"}
+DEFAULT_SECRECY = "25 kap. 1 § OSL"  # patient data in health care: what a confidential attachment holds
 SOURCE_NAME = "dokument.md"
 LAYOUT = "_layout"
 VERSIONS = "versioner"  # superseded versions of a template: <id>/versioner/<version>.md
 SOURCES = ("arende", "arsrapport", "team")  # front matter `underlag`: what a document is made from
-CASE_TYPES = ("fordjupad", "lopande")  # front matter `arendetyp`: which case types a case document serves
 # Every front matter key a template may have; `mallgen check` warns about any other.
-FRONT_MATTER_KEYS = ("id", "titel", "avsnitt", "malgrupp", "version", "giltig_fran", "giltig_till", "underlag", "arendetyp")
+FRONT_MATTER_KEYS = ("id", "titel", "avsnitt", "malgrupp", "version", "giltig_fran", "giltig_till", "underlag", "arendetyp", "bilaga_till", "sekretess")
 
 
 @dataclass(frozen=True)
@@ -45,16 +46,36 @@ class DocumentTemplate:
     valid_to: dt.date | None = None  # front matter `giltig_till`: the last day this version applies
     file: str = SOURCE_NAME  # the source inside the template folder: dokument.md or versioner/<version>.md
     superseded: tuple[DocumentTemplate, ...] = ()  # older versions kept beside the current one
-    case_types: tuple[str, ...] = CASE_TYPES  # front matter `arendetyp`; absent: both case types
+    case_types: tuple[str, ...] = tuple(CASE_TYPES)  # front matter `arendetyp`: the case types it exists for; absent: both
+    parent: str | None = None  # front matter `bilaga_till`: the document this is a confidential attachment to
+    secrecy: str | None = None  # front matter `sekretess`: the provision a confidential attachment is marked with
+    # A language version of a multilingual template (see `languages`): the template's id, and the language code.
+    base: str | None = None
+    language: str | None = None
 
     @property
     def internal(self) -> bool:
         return self.audience == "intern"
 
     @property
+    def confidential(self) -> bool:
+        """A confidential attachment: the only kind of document that sees `sekretess: true` fields."""
+        return self.parent is not None
+
+    @property
+    def template_id(self) -> str:
+        """The template's own id: `id`, except for a language version (`<id>-<kod>`)."""
+        return self.base or self.id
+
+    @property
+    def section_id(self) -> str:
+        """The document whose case-file section this one is made from (an attachment: its parent's)."""
+        return self.parent or self.template_id
+
+    @property
     def name(self) -> str:
         """Loader name, e.g. `kallelse-dialogmote/dokument.md` or `kallelse-dialogmote/versioner/1.0.md`."""
-        return f"{self.id}/{self.file}"
+        return f"{self.template_id}/{self.file}"
 
     @property
     def folder(self) -> Path:
@@ -84,7 +105,7 @@ class DocumentTemplate:
     def as_context(self) -> dict[str, Any]:
         """What a template sees of itself as `mall` (title, section, audience, version)."""
         return {
-            "id": self.id,
+            "id": self.template_id,
             "titel": self.title,
             "avsnitt": self.section,
             "malgrupp": self.audience,
@@ -92,6 +113,8 @@ class DocumentTemplate:
             "version": self.version,
             "giltig_fran": self.valid_from,
             "giltig_till": self.valid_to,
+            "arendetyp": list(self.case_types),
+            "bilaga_till": self.parent,
         }
 
 
@@ -165,7 +188,16 @@ def parse_template(path: Path) -> DocumentTemplate:
     case_types = meta.get("arendetyp", list(CASE_TYPES))
     case_types = [case_types] if isinstance(case_types, str) else case_types
     if not isinstance(case_types, list) or not case_types or any(t not in CASE_TYPES for t in case_types):
-        raise TemplateError(path, at("arendetyp"), f"arendetyp ska vara en lista med {' och/eller '.join(CASE_TYPES)}")
+        raise TemplateError(path, at("arendetyp"), f"arendetyp ska vara en lista med {' och/eller '.join(CASE_TYPES)}, t.ex. arendetyp: [fordjupad]")
+    parent, secrecy = meta.get("bilaga_till"), meta.get("sekretess")
+    if parent is not None and (not isinstance(parent, str) or not _TEMPLATE_ID.fullmatch(parent)):
+        raise TemplateError(path, at("bilaga_till"), "bilaga_till ska vara id för dokumentet som bilagan hör till, t.ex. bilaga_till: anmodan-om-rattelse")
+    if (parent is None) != (secrecy in (None, False)):
+        raise TemplateError(path, at("bilaga_till" if parent is not None else "sekretess"),
+                            "en sekretessbelagd bilaga anger både bilaga_till (dokumentet den hör till) och "
+                            "sekretess (true, eller bestämmelsen, t.ex. 25 kap. 1 § OSL)")
+    if secrecy is not None and secrecy is not True and not (isinstance(secrecy, str) and secrecy.strip()):
+        raise TemplateError(path, at("sekretess"), "sekretess ska vara true eller sekretessbestämmelsen, t.ex. sekretess: 25 kap. 1 § OSL")
     return DocumentTemplate(
         id=meta["id"],
         title=meta["titel"],
@@ -178,7 +210,31 @@ def parse_template(path: Path) -> DocumentTemplate:
         valid_to=valid_to,
         file=path.relative_to(folder).as_posix(),
         case_types=tuple(t for t in CASE_TYPES if t in case_types),
+        parent=parent,
+        secrecy=(DEFAULT_SECRECY if secrecy is True else secrecy) if parent else None,
     )
+
+
+HANDBOOK_DATA = "handbok.yaml"  # beside a template: the handbook's own lists (steps, roles) a handbook owner edits
+
+
+@cache
+def _handbook_data(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise TemplateError(path, getattr(getattr(exc, "problem_mark", None), "line", -1) + 1 or None,
+                            f"handbokens uppgifter kan inte läsas: {exc}") from None
+
+
+def handbook_data(template: DocumentTemplate) -> Any:
+    """`handbok.yaml` beside the template (`handbok` in its context), or None when it has none.
+
+    What the handbook prescribes as lists (the 19 steps of an action plan, the roles) is data, so a
+    handbook owner corrects it without touching the template, and a case file records only its own part.
+    """
+    path = template.folder / HANDBOOK_DATA
+    return _handbook_data(path) if path.is_file() else None
 
 
 def handbook_section(section: str) -> str:
@@ -206,6 +262,10 @@ def catalogue(dirs: tuple[Path, ...]) -> dict[str, DocumentTemplate]:
             current = parse_template(path)
             older = tuple(parse_template(p) for p in sorted((path.parent / VERSIONS).glob("*.md")))
             found[path.parent.name] = replace(current, superseded=older) if older else current
+    for template in found.values():
+        if template.parent is not None and (found.get(template.parent) is None or found[template.parent].parent is not None):
+            line = front_matter_lines(front_matter_text(template.path) or "").get("bilaga_till", 1)
+            raise TemplateError(template.path, line, f"bilaga_till: dokumentet '{template.parent}' finns inte (eller är själv en bilaga)")
     return dict(sorted(found.items(), key=lambda item: (_section_key(item[1].section), item[0])))
 
 
@@ -248,7 +308,8 @@ def escape_markdown(value: Any) -> str:
     text = _WHITESPACE.sub(" ", str(value)).strip(" ")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
-    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    # The backslash goes before the punctuation: "18\\. september" (a backslash before a digit is no escape in CommonMark).
+    return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
 
 
 _CONTAINER_FENCE = re.compile(r"^(\s*)(:::)", re.M)
@@ -261,6 +322,33 @@ def as_markdown(value: Any) -> Markdown:
     """
     text = "" if value is None else str(value).strip()
     return Markdown(_CONTAINER_FENCE.sub(r"\1\\\2", text))
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def fill_text(text: Any, values: Any = None, direction: str = "ltr") -> Markdown:
+    """Filter `fyll`: a translated text (Markdown, from the template's language file) with its
+    `{namn}` placeholders replaced by `values[namn]`, each value escaped as plain data and, in a
+    right-to-left text, kept in its own direction (`bidi.keep_direction`).
+
+    `{{ sprak.text.stanger | fyll({"mottagning": vardgivare.verksamhet}, sprak.riktning) }}`.
+    A placeholder without a value is an error naming it, so a translation cannot lose a fact silently.
+    """
+    from .bidi import keep_direction
+
+    given = values if isinstance(values, dict) else {}
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in given:
+            known = ", ".join(sorted(given)) or "inga"
+            raise jinja2.TemplateRuntimeError(f"texten har platshållaren {{{name}}} men mallen ger inget värde för den (finns: {known})")
+        item = given[name]
+        shown = item if isinstance(item, Markdown) else escape_markdown(item)
+        return keep_direction(str(shown), direction)
+
+    return as_markdown(_PLACEHOLDER.sub(value, "" if text is None else str(text)))
 
 
 Kind = Literal["markdown", "markup"]
@@ -298,6 +386,7 @@ def environment(dirs: tuple[Path, ...], kind: Kind) -> jinja2.Environment:
         env = ImmutableSandboxedEnvironment(autoescape=True, **options)
     env.filters.update(FILTERS)
     env.filters["md"] = as_markdown
+    env.filters["fyll"] = fill_text
     return env
 
 
@@ -305,6 +394,7 @@ def reset_caches() -> None:
     """Forget the catalogue and the compiled templates (the live preview re-reads them after an edit)."""
     catalogue.cache_clear()
     environment.cache_clear()
+    _handbook_data.cache_clear()
 
 
 _TEXT_SUFFIXES = (".md", ".html", ".xml", ".txt")
@@ -313,7 +403,7 @@ _TEXT_SUFFIXES = (".md", ".html", ".xml", ".txt")
 def template_digest(template: DocumentTemplate, dirs: tuple[Path, ...]) -> str:
     """SHA-256 over every file in the template folders a document's rendering can read.
 
-    Those are the document's own folder, every shared folder (named with a leading '_':
+    Those are the document's own folder (with its versions, translations, own layout), every shared folder (named with a leading '_':
     partials in `_gemensamt`, the letterhead and styles in `_layout`, and any added later), and
     the folder of every template its source or a shared template includes or imports by name
     (another document's part, an attachment's parent). If any of them names a template only at
@@ -336,11 +426,11 @@ def template_digest(template: DocumentTemplate, dirs: tuple[Path, ...]) -> str:
 def template_folders(template: DocumentTemplate, dirs: tuple[Path, ...]) -> set[str]:
     """The template folders (by name) whose files a document's rendering can read; see `template_digest`."""
     every = {p.name for d in dirs if d.is_dir() for p in d.iterdir() if p.is_dir()}
-    folders = {template.id} | {name for name in every if name.startswith("_")}
+    folders = {template.template_id} | {name for name in every if name.startswith("_")}
     env = environment(dirs, "markdown")
     pending = [template.name] + [
         f"{name}/{p.relative_to(d / name).as_posix()}"
-        for d in dirs for name in sorted(folders - {template.id}) if (d / name).is_dir()
+        for d in dirs for name in sorted(folders - {template.template_id}) if (d / name).is_dir()
         for p in sorted((d / name).rglob("*")) if p.suffix in _TEXT_SUFFIXES
     ]
     seen: set[str] = set()

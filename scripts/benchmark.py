@@ -164,9 +164,16 @@ def document_benchmark(repeat: int) -> list[Row]:
     import yaml
     from weasyprint import HTML
 
-    from generator.context import build_context
     from generator.pipeline import Options, document_meta, load_case, render_document
     from generator.render import _font_config, render_markdown, to_html
+
+    try:
+        from generator.pipeline import document_context
+    except ImportError:  # an older version
+        from generator.context import build_context
+
+        def document_context(case, document):  # type: ignore[no-untyped-def]
+            return build_context(case.data, case.schema, document, case.profile, case.data_hash)
 
     options = Options()
     case, _ = load_case(EXAMPLE, options)
@@ -176,7 +183,7 @@ def document_benchmark(repeat: int) -> list[Row]:
     rows = [Row("validera ärendet (läs + schema + regler)", timed(lambda: load_case(EXAMPLE, options), repeat),
                 "yaml.safe_load av samma fil", timed(lambda: yaml.safe_load(text), repeat))]
     for document in case.documents:
-        context = build_context(case.data, case.schema, document, case.profile, case.data_hash)
+        context = document_context(case, document)
         meta = document_meta(case, document)
         body = render_markdown(document, context, dirs)
         html = to_html(body, meta, dirs, for_pdf=True)

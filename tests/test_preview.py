@@ -85,7 +85,7 @@ def text_of(browser: Chromium, selector: str) -> Any:
         return None
 
 
-def wait_for(browser: Chromium, selector: str, check: Callable[[str], bool], seconds: float = 20) -> str:
+def wait_for(browser: Chromium, selector: str, check: Callable[[str], bool], seconds: float = 60) -> str:
     deadline = time.monotonic() + seconds
     last = None
     while time.monotonic() < deadline:

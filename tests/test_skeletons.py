@@ -41,10 +41,15 @@ def test_routine_case_skeleton_is_a_valid_routine_case(cli, tmp_path: Path) -> N
     result = cli("validate", target)
     problems = [line for line in result.stderr.splitlines() if line.startswith(str(target))]
     assert len(problems) == 1 and "ärendet har ännu inga uppgifter för något dokument" in problems[0], result.stderr
-    filled = tmp_path / "ifylld.yaml"
-    filled.write_text(uncomment_section(text, "kallelse_dialogmote"), encoding="utf-8")
-    result = cli("validate", filled)
-    assert result.exit_code == 0, result.output
+    from generator.templates import catalogue, template_dirs
+
+    routine = [t.id for t in catalogue(tuple(template_dirs())).values()
+               if t.source == "arende" and "lopande" in t.case_types and not t.confidential]
+    for document in routine[:1]:  # every routine section is checked in test_every_documents_section_validates_when_uncommented
+        filled = tmp_path / "ifylld.yaml"
+        filled.write_text(uncomment_section(text, document.replace("-", "_")), encoding="utf-8")
+        result = cli("validate", filled)
+        assert result.exit_code == 0, result.output
 
 
 def test_team_skeleton_passes_the_report_check_as_is_and_filled_in(cli, tmp_path: Path) -> None:
@@ -136,7 +141,7 @@ def test_no_skeleton_is_kept_by_hand() -> None:
 def case_sections() -> list[tuple[str, str]]:
     from generator.templates import catalogue, template_dirs
 
-    return [(kind, t.id) for t in catalogue(tuple(template_dirs())).values() if t.source == "arende" for kind in t.case_types]
+    return [(kind, t.id) for t in catalogue(tuple(template_dirs())).values() if t.source == "arende" and not t.confidential for kind in t.case_types]
 
 
 @pytest.mark.parametrize(("kind", "document"), case_sections())
