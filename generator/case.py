@@ -154,6 +154,13 @@ if TYPE_CHECKING or getattr(yaml, "__with_libyaml__", False):
             self._start_checks()
 
 
+# Where libyaml and PyYAML's own scanner part ways (a case file needs none of it): a tab inside
+# a plain value or key, an anchor named with other characters than letters, digits, '-' and '_',
+# and a comment right after '|' or '>' (libyaml accepts them), and tags (`!`, which the two
+# resolve differently). Such a text is left to PyYAML, so it gets PyYAML's result and message.
+_PYYAML_ONLY = re.compile(r"\t|[|>][-+0-9]*#|(?:^|[\s\[{,])(?:&[0-9A-Za-z_-]*[^0-9A-Za-z_\-\s\[\]{},]|!)", re.M)
+
+
 @cache
 def _libyaml_usable() -> bool:
     """libyaml is there and limits nesting itself (0.2.5 and later): its composer recurses in C,
@@ -236,7 +243,7 @@ def parse_yaml(text: str, name: str | Path) -> Source:
     libyaml parses when it can; whatever it refuses (or fails on) is parsed again by PyYAML's own
     loader, so a message is always the same, with or without libyaml.
     """
-    if _libyaml_usable():
+    if _libyaml_usable() and not _PYYAML_ONLY.search(text):
         fast = _FastLoader(text)
         try:
             return Source(Path(name), fast.get_single_data(), fast.lines)
