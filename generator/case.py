@@ -188,7 +188,7 @@ def safe_load(text: str) -> Any:
 
     For trusted small files (schemas, front matter) that need no line numbers.
     """
-    if _libyaml_usable():
+    if _libyaml_usable() and not _PYYAML_ONLY.search(text):
         try:
             return yaml.load(text, Loader=yaml.CSafeLoader)
         except Exception:  # noqa: S110 - parsed again below, so the error (if any) is PyYAML's own
