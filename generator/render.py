@@ -171,10 +171,13 @@ def to_pdf(html: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> bytes:
     from weasyprint import HTML
 
     from .pdfa import ArchivalMetadata, ambiguous, finish_pdf
+    from .wordbreaks import keep_word_breaks, record_word_breaks
 
     fetcher = _restricted_fetcher(tuple(d.resolve() for d in (*dirs, bundled("fonts"))))
     identifier = hashlib.sha256(f"{meta.case_id}/{meta.template_id}/{meta.data_hash}".encode()).hexdigest()[:32].encode()
+    record_word_breaks()
     document = HTML(string=html, base_url=str(bundled("mallar") / LAYOUT) + "/", url_fetcher=fetcher).render(font_config=_font_config())
+    keep_word_breaks(document)  # before drawing: the tag text keeps the space where a line wraps
     moment = f"{meta.date.isoformat()}T00:00:00+00:00"
     document.metadata = ArchivalMetadata(
         provenance={

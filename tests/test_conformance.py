@@ -578,6 +578,42 @@ def _untagged_text(pdf_path: Path, tmp: Path) -> tuple[str, str]:
     return text(pdf_path), text(stripped)
 
 
+TAG_TEXT_BLOCKS = {"P", "H1", "H2", "H3", "H4", "H5", "H6", "LBody", "TD", "TH", "Caption"}
+
+
+def _tag_text(pdf_path: Path) -> list[tuple[str, str]]:
+    """(type, text) of every text block in the structure tree, its text as a reader of the tags gets it:
+    the marked content of the element and everything below it, in logical order, joined as it is
+    (poppler's `pdfinfo -struct-text`). List labels and figures (their alternative text speaks) are left out."""
+    _require("pdfinfo", shutil.which("pdfinfo") is not None, "apt-get install poppler-utils")
+    listing = subprocess.run(["pdfinfo", "-struct-text", str(pdf_path)], capture_output=True, text=True, check=True).stdout
+    blocks: list[tuple[str, list[str]]] = []
+    stack: list[tuple[int, str, list[str] | None]] = []  # (depth, type, text of the block it opens)
+    for line in listing.splitlines():
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        content = line.strip()
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        if content.startswith('"') and content.endswith('"') and len(content) > 1:
+            if not any(kind in ("Lbl", "Figure") for _, kind, _ in stack):
+                for _, _, parts in stack:
+                    if parts is not None:
+                        parts.append(content[1:-1])
+            continue
+        if content.startswith("/"):
+            continue  # an attribute of the element above: `/Scope /Column`
+        kind = re.split(r"[ :]", content, maxsplit=1)[0]  # `P (block)`, `Figure:`, `TH <400-0-0>:`
+        parts = [] if kind in TAG_TEXT_BLOCKS else None
+        if parts is not None:
+            blocks.append((kind, parts))
+        stack.append((depth, kind, parts))
+    return [(kind, "".join(parts)) for kind, parts in blocks]
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
 # --- PDF tests ------------------------------------------------------------------------------------
 
 
@@ -611,6 +647,56 @@ def test_pdf_letterhead_and_footer_are_artifacts(docs: list[Doc], tmp_path: Path
         assert doc.template.title.split()[0] in tagged
 
     _each(docs, check)
+
+
+HTML_TEXT_BLOCKS = ("p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "dt", "dd")
+
+
+def test_pdf_tag_text_keeps_every_space_between_words(docs: list[Doc]) -> None:
+    # Where a line wraps (or a <br> breaks it), the tagged text must still hold the space between the
+    # last word of one line and the first of the next: each text block read from the tags is, word
+    # for word, a piece of a text block of the same document's HTML. "lagenom" in the tags fails.
+    wrapped = 0
+
+    def check(doc: Doc) -> None:
+        nonlocal wrapped
+        page = lxml_html.fromstring(doc.path("html").read_bytes())
+        html_blocks = [f" {_words(element.text_content())} " for element in page.iter(*HTML_TEXT_BLOCKS)]
+        blocks = _tag_text(doc.path("pdf"))
+        assert blocks, "no text in the structure tree"
+        for kind, text in blocks:
+            if _words(text):
+                assert any(f" {_words(text)} " in block for block in html_blocks), f"{kind} reads {text!r}: not the HTML's words"
+        wrapped += sum(1 for _, text in blocks if len(text) > 120)  # longer than a line of the page
+
+    _each(docs, check)
+    assert wrapped >= 10, "too few paragraphs over several lines to tell"
+
+
+def test_pdf_tag_text_has_a_space_at_each_wrap_and_none_inside_words(tmp_path: Path) -> None:
+    from generator.render import DocumentMeta, to_html, to_pdf
+
+    profile = yaml.safe_load(ORGANISATION.read_text(encoding="utf-8"))
+    meta = DocumentMeta(
+        title="Prov", case_title="Radbrytning", case_id="T-2", diarienummer="HSN 2026-00002", date=dt.date(2026, 1, 2),
+        author="Region Norrsund", organisation=profile, template_id="prov", template_version="1.0", audience="extern",
+        data_hash="sha256:0", pdf_variant="pdf/a-2a",
+    )
+    compound = "-".join(["avtalsuppföljning"] * 12)  # wider than a line: it can only wrap after a hyphen
+    sentence = ("Vårdgivaren ska med anledning av **avvikelsen** lämna en handlingsplan, och regionen följer upp "
+                "att *planen* genomförs inom avtalad tid enligt lagen om valfrihetssystem. ")
+    body = f"# Prov\n\n{sentence * 4}Rad ett\\\nrad två {compound} slut.\n"
+    dirs = tuple(template_dirs(None))
+    page = to_html(body, meta, dirs, for_pdf=True)
+    (tmp_path / "prov.pdf").write_bytes(to_pdf(page, meta, dirs))
+    expected = _words(lxml_html.fromstring(page).find(".//main").findall(".//p")[-1].text_content())
+    assert "lagen om valfrihetssystem. Vårdgivaren" in expected and f"Rad ett rad två {compound}" in expected
+    paragraphs = [text for kind, text in _tag_text(tmp_path / "prov.pdf") if kind == "P"]
+    assert _words(paragraphs[-1]) == expected
+    # The paragraph did wrap, also inside the compound word, and the page looks as before: one line each.
+    lines = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "prov.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert sum(1 for line in lines.splitlines() if "avtalsuppföljning" in line) >= 2
+    assert sum(1 for line in lines.splitlines() if "Vårdgivaren" in line or "handlingsplan" in line) >= 4
 
 
 def test_pdf_metadata(docs: list[Doc]) -> None:
