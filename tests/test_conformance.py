@@ -699,6 +699,46 @@ def test_pdf_tag_text_has_a_space_at_each_wrap_and_none_inside_words(tmp_path: P
     assert sum(1 for line in lines.splitlines() if "Vårdgivaren" in line or "handlingsplan" in line) >= 4
 
 
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+
+
+def test_email_addresses_are_mailto_links_in_every_format(docs: list[Doc]) -> None:
+    # Whoever reads the letter on a screen can write to the officer with one click: every e-mail address
+    # the document prints is a mailto: link in HTML, in the PDF (a Link annotation in the tag tree, with a
+    # description) and in the DOCX (a hyperlink).
+    printed: set[str] = set()
+
+    def check(doc: Doc) -> None:
+        page = lxml_html.fromstring(doc.path("html").read_bytes())
+        addresses = set(EMAIL_ADDRESS.findall(page.find(".//body").text_content()))
+        linked = {a.get("href") for a in page.iter("a") if (a.get("href") or "").startswith("mailto:")}
+        assert linked == {f"mailto:{address}" for address in addresses}, f"HTML links {linked}, prints {addresses}"
+        for anchor in page.iter("a"):
+            if anchor.get("href") in linked:
+                assert anchor.text_content() == anchor.get("href")[len("mailto:"):], "a link that does not show its address"
+        printed.update(addresses)
+        with pikepdf.open(doc.path("pdf")) as pdf:
+            tree = _tree(pdf)
+            tagged = {kid.Obj.objgen for e, _ in tree if _type(e) == "Link" for kid in e.K
+                      if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"}
+            annotations = [a for p in pdf.pages for a in p.obj.get("/Annots", []) if str(a.get("/A", {}).get("/URI", "")).startswith("mailto:")]
+            assert {str(a.A.URI) for a in annotations} == linked, "the PDF links other addresses than the HTML"
+            for annotation in annotations:
+                assert annotation.objgen in tagged, "a mailto: link outside the tag tree"
+                assert str(annotation.Contents) == f"E-post till {str(annotation.A.URI)[len('mailto:'):]}"
+        parts = _docx_parts(doc.path("docx"))
+        with zipfile.ZipFile(doc.path("docx")) as archive:
+            relations = etree.fromstring(archive.read("word/_rels/document.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in relations if r.get("TargetMode") == "External"}
+        hyperlinks = {targets.get(h.get(f"{{{REL}}}id")): "".join(h.itertext()) for h in parts["word/document.xml"].iter(f"{{{W}}}hyperlink")}
+        for address in addresses:
+            assert hyperlinks.get(f"mailto:{address}") == address, f"no Word hyperlink for {address}"
+
+    _each(docs, check)
+    assert printed, "no example document prints an e-mail address"
+
+
 def test_pdf_metadata(docs: list[Doc]) -> None:
     def check(doc: Doc) -> None:
         pdf = pikepdf.open(doc.path("pdf"))
