@@ -158,7 +158,10 @@ def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], format
 @_templates
 @_handle
 def documents_command(templates: Path | None) -> None:
-    """Lista dokumentkatalogen: id, titel, avsnitt i handboken, målgrupp och mallversion.
+    """Lista dokumentkatalogen: id, titel, avsnitt i handboken, målgrupp och mallversioner.
+
+    Varje version står med sin giltighetstid; äldre versioner (i mallens mapp
+    versioner/) står på egna rader under den gällande.
 
     \b
     Exempel:
@@ -168,31 +171,63 @@ def documents_command(templates: Path | None) -> None:
     from .templates import AUDIENCES, catalogue, template_dirs
 
     templates_found = catalogue(tuple(template_dirs(templates))).values()
-    rows = [(t.id, t.title, t.section, AUDIENCES[t.audience], f"{t.version} ({t.valid_from.isoformat()})") for t in templates_found]
-    headers = ("Id", "Titel", "Avsnitt", "Målgrupp", "Version (giltig från)")
+    rows = [
+        (t.id, f"{t.title} (sekretessbelagd bilaga till {t.parent})" if t.parent else t.title, t.section, AUDIENCES[t.audience],
+         v.version, v.validity) if n == 0 else ("", "", "", "", v.version, v.validity)
+        for t in templates_found for n, v in enumerate(t.versions)
+    ]
+    headers = ("Id", "Titel", "Avsnitt", "Målgrupp", "Version", "Giltig")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     for row in [headers, *rows]:
         click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
 
 
 @main.command("new", context_settings=CONTEXT)
-@click.argument("typ", metavar="TYP", type=click.Choice(["fordjupad"], case_sensitive=False))
-@click.option("-o", "--ut", "out_file", type=click.Path(path_type=Path), help="Fil att skriva (annars skrivs mallen ut).")
+@click.argument("typ", metavar="TYP", type=click.Choice(["fordjupad", "lopande", "team", "organisation", "mall"], case_sensitive=False))
+@click.argument("mall_id", metavar="[ID]", required=False)
+@click.option("-o", "--ut", "out_file", type=click.Path(path_type=Path),
+              help="Fil att skriva (annars skrivs skelettet ut). För 'mall': mappen där mallmappen skapas (standard: aktuell mapp).")
+@_templates
 @_handle
-def new_command(typ: str, out_file: Path | None) -> None:
-    """Skapa en kommenterad ärendefil att fylla i.
+def new_command(typ: str, mall_id: str | None, out_file: Path | None, templates: Path | None) -> None:
+    """Skapa en kommenterad fil att fylla i, eller en ny mallmapp.
+
+    TYP är fordjupad eller lopande (en ärendefil), team (ett teamunderlag),
+    organisation (en organisationsprofil) eller mall ID (en ny mall: dokument.md med
+    front matter, ett schema och ett exempel). Allt skapas ur schemana, så det
+    stämmer alltid med vad 'mallgen validate' kräver. Skrivs filen med -o läggs
+    mallgen.schema.json bredvid om den inte redan finns, så att redigeraren känner
+    igen fälten.
 
     \b
     Exempel:
       mallgen new fordjupad -o arende.yaml
+      mallgen new lopande -o avtal-2026.yaml
+      mallgen new team -o team-radiologi.yaml
+      mallgen new mall informationsbrev -o egna-mallar
     """
-    from .skeleton import skeleton, write_skeleton
+    from .errors import UsageError
+    from .skeleton import new_template, skeleton, write_skeleton
 
-    if out_file is None:
-        click.echo(skeleton(typ), nl=False)
+    typ = typ.lower()
+    if typ == "mall":
+        if not mall_id:
+            raise UsageError("ange mallens id: mallgen new mall ID [-o MAPP]")
+        written = new_template(mall_id, out_file or Path("."))
+        for path in written:
+            click.echo(f"Skrev {path}")
+        click.echo(f"Fyll i titel, avsnitt och målgrupp i {written[0]} och kontrollera med: mallgen check --mallar {out_file or Path('.')}")
         return
-    write_skeleton(typ, out_file)
-    click.echo(f"Skrev {out_file}. Fyll i uppgifterna och kontrollera med: mallgen validate {out_file}")
+    if mall_id:
+        raise UsageError(f"'mallgen new {typ}' tar inget id; bara 'mallgen new mall ID' gör det")
+    if out_file is None:
+        click.echo(skeleton(typ, templates), nl=False)
+        return
+    written = write_skeleton(typ, out_file, templates)
+    if len(written) > 1:
+        click.echo(f"Skrev {written[1]} (schemat som redigeraren använder).")
+    check = f"mallgen report --year ÅÅÅÅ {out_file} --kontrollera" if typ == "team" else f"mallgen validate {out_file}"
+    click.echo(f"Skrev {out_file}. Fyll i uppgifterna och kontrollera med: {check}")
 
 
 @main.command("report", context_settings=CONTEXT)
@@ -246,6 +281,105 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
     click.echo(f"rapport-{year}: {summary}; {len(written.written)} filer skrivna, {len(written.unchanged)} oförändrade i {written.folder}")
     if written.kept:
         sys.exit(1)
+
+
+@main.command("check", context_settings=CONTEXT)
+@click.option("--mallar", "templates", type=click.Path(path_type=Path),
+              help="Kontrollera bara mallarna i den här mappen (annars de inbyggda).")
+@click.option("--godkann", "accept", is_flag=True, help="Godkänn exemplens nuvarande text som ny jämförelsetext (exempel.godkand.md).")
+@_handle
+def check_command(templates: Path | None, accept: bool) -> None:
+    """Kontrollera mallarna utan ärendedata, och deras exempel.
+
+    För varje mall: front matter och versioner, Jinja-syntax, att varje fält och
+    filter finns i dokumentets schema (ett valfritt fält utan skydd ger en varning),
+    att interna fält inte når dokument som lämnar teamet, och mallens tillgänglighet
+    (en huvudrubrik, rubriknivåer i ordning, alternativtext, tabellrubriker). Sedan
+    skapas mallens exempel (exempel.yaml) som Markdown och jämförs med den godkända
+    texten (exempel.godkand.md); en skillnad visas rad för rad. Efter en avsiktlig
+    ändring godkänner --godkann den nya texten.
+
+    Varje fynd skrivs som FIL:RAD: meddelande. Utgångsstatus 1 om något fel hittades.
+
+    \b
+    Exempel:
+      mallgen check
+      mallgen check --mallar egna-mallar
+      mallgen check --mallar egna-mallar --godkann
+    """
+    from .check import check_templates, shown_path
+    from .templates import template_dirs
+
+    template_dirs(templates)  # an unknown --mallar folder is a clear error before anything runs
+    result = check_templates(templates, accept)
+    for finding in result.findings:
+        click.echo(str(finding.problem), err=True)
+        if finding.detail:
+            click.echo(finding.detail, err=True)
+    for path in result.accepted:
+        click.echo(f"{shown_path(str(path))}: ny godkänd text.")
+    summary = (f"{_count(result.templates, 'mall', 'mallar')} kontrollerade: {_count(result.errors, 'fel', 'fel')}, "
+               f"{_count(result.warnings, 'varning', 'varningar')}.")
+    click.echo(summary)
+    if result.errors:
+        sys.exit(1)
+
+
+@main.command("preview", context_settings=CONTEXT)
+@click.argument("dokument", metavar="DOKUMENT")
+@click.argument("indata", metavar="[INDATA]", required=False, type=click.Path(path_type=Path))
+@_templates
+@click.option("--port", type=click.IntRange(0, 65535), default=8400, show_default=True, help="Port på localhost (0: välj en ledig).")
+@_handle
+def preview_command(dokument: str, indata: Path | None, templates: Path | None, port: int) -> None:
+    """Visa ett dokument i webbläsaren medan du arbetar med mallen.
+
+    Dokumentet skapas som HTML på http://127.0.0.1:PORT/ ur mallens exempel
+    (exempel.yaml), eller ur INDATA (en ärendefil; för årsrapportens dokument en fil
+    med ar: och indata: som exemplet). Sidan laddas om av sig själv när mallen,
+    layouten, schemat eller datan ändras. Fel visas i sidan med fil och rad.
+    Avsluta med Ctrl+C.
+
+    \b
+    Exempel:
+      mallgen preview kallelse-dialogmote
+      mallgen preview kallelse-dialogmote arende.yaml --mallar egna-mallar
+    """
+    from .preview import serve
+
+    def announce(url: str) -> None:
+        click.echo(f"Förhandsgranskning av {dokument}: {url}  (avsluta med Ctrl+C)")
+
+    serve(dokument, indata, templates, port, announce)
+    click.echo("Förhandsgranskningen är avslutad.")
+
+
+@main.command("schema", context_settings=CONTEXT)
+@click.option("-o", "--ut", "out_file", type=click.Path(path_type=Path), help="Fil att skriva (annars skrivs schemat ut).")
+@_templates
+@_handle
+def schema_command(out_file: Path | None, templates: Path | None) -> None:
+    """Skriv ett JSON Schema för ärendefiler och teamunderlag, för redigerare.
+
+    En redigerare med YAML-stöd (till exempel VS Code med tillägget YAML) fyller
+    då i fältnamn, visar fältens beskrivningar och markerar felstavade fält medan
+    du skriver. Filer från 'mallgen new' pekar på mallgen.schema.json i samma mapp.
+
+    \b
+    Exempel:
+      mallgen schema -o mallgen.schema.json
+      mallgen schema --mallar egna-mallar -o mallgen.schema.json
+    """
+    from .json_schema import export, to_json, write_schema
+    from .schema import schema_dirs
+    from .templates import template_dirs
+
+    text = to_json(export(tuple(template_dirs(templates)), schema_dirs(templates)))
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    written = write_schema(out_file, text)
+    click.echo(f"Skrev {out_file}." if written else f"{out_file} är redan aktuell.")
 
 
 if __name__ == "__main__":

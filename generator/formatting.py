@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import jinja2
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
@@ -54,12 +55,20 @@ def person(value: dict[str, Any]) -> str:
 PERSONNUMMER = re.compile(r"(?<![\d-])(\d{2})?(\d{6})([-+]?)(\d{4})(?![\d-])")
 
 
-def mask_personnummer(text: str) -> str:
-    """Masks every personnummer-shaped string: `19121212-1212` -> `19XXXXXX-XXXX`."""
+def digits10(number: str) -> str:
+    """The ten digits that identify a personnummer or organisationsnummer, without century or separator."""
+    return re.sub(r"\D", "", number)[-10:]
+
+
+def mask_personnummer(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """Masks every personnummer-shaped string: `19121212-1212` -> `19XXXXXX-XXXX`.
+
+    `keep` (numbers as `digits10`) stay as written: a sole trader's organisationsnummer.
+    """
     from personnummer import personnummer
 
     def replace(match: re.Match[str]) -> str:
-        if not personnummer.valid(match.group(0)):
+        if not personnummer.valid(match.group(0)) or digits10(match.group(0)) in keep:
             return match.group(0)
         century = match.group(1) or ""
         return f"{century}XXXXXX{match.group(3) or '-'}XXXX"
@@ -67,10 +76,42 @@ def mask_personnummer(text: str) -> str:
     return PERSONNUMMER.sub(replace, text)
 
 
-def find_personnummer(text: str) -> list[str]:
+def find_personnummer(text: str, keep: frozenset[str] = frozenset()) -> list[str]:
+    """Every valid personnummer in `text`, except those in `keep` (as `digits10`)."""
     from personnummer import personnummer
 
-    return [m.group(0) for m in PERSONNUMMER.finditer(text) if personnummer.valid(m.group(0))]
+    return [m.group(0) for m in PERSONNUMMER.finditer(text) if personnummer.valid(m.group(0)) and digits10(m.group(0)) not in keep]
+
+
+def public_numbers(data: dict[str, Any]) -> frozenset[str]:
+    """Personnummer that are shown as written in every document: the organisationsnummer of a
+    provider that is a sole trader (enskild näringsidkare), which is the owner's personnummer.
+
+    It is the contracting party's registered identity (public in Bolagsverket's register, needed by
+    the registrar and on every legal letter), not patient data: it is neither masked nor a reason
+    for a secrecy marking. Every other personnummer is masked as before.
+    """
+    from personnummer import personnummer
+
+    provider = data.get("vardgivare")
+    number = provider.get("orgnr") if isinstance(provider, dict) else None
+    if isinstance(number, str) and PERSONNUMMER.fullmatch(number) and personnummer.valid(number):
+        return frozenset({digits10(number)})
+    return frozenset()
+
+
+@jinja2.pass_context
+def attachment_reference(context: Any, ident: str) -> str:
+    """Filter `bilaga`: `{{ "schema" | bilaga }}` -> `bilaga 2`; a confidential one -> `bilaga 3 (sekretessbelagd)`.
+
+    The numbers are those of the letter's list of attachments (`brev.bilagor`).
+    """
+    items = (context.get("brev") or {}).get("bilagor") or []
+    for item in items:
+        if item["id"] == ident:
+            return f"bilaga {item['nummer']}" + (" (sekretessbelagd)" if item["sekretess"] else "")
+    known = ", ".join(item["id"] for item in items) or "inga"
+    raise jinja2.TemplateRuntimeError(f"bilagan '{ident}' finns inte bland dokumentets bilagor (finns: {known})")
 
 
 FILTERS: dict[str, Any] = {
@@ -81,4 +122,5 @@ FILTERS: dict[str, Any] = {
     "klockslag": clock,
     "janej": yes_no,
     "person": person,
+    "bilaga": attachment_reference,
 }

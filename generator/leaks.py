@@ -6,7 +6,13 @@ document and searches it for
 
 - the case's internal values (fields marked `intern: true` in the case's schema or in the bundled
   one, so a user schema that drops the marker does not hide a field from the scan), and
-- personnummer that are not masked (and, where the organisation profile says `vagra`, masked ones).
+- personnummer that are not masked (and, where the organisation profile says `vagra`, masked ones);
+  a sole trader's organisationsnummer is shown as written (formatting.public_numbers).
+
+Every document except a confidential attachment, internal ones included, is also searched for the
+case's confidential values (fields marked `sekretess: true`): they belong in the attachment only.
+A confidential attachment is searched for internal values, and for personnummer only where the
+profile masks them there (`sekretess.bilaga_personnummer: maskera`).
 
 What counts as an internal value: the text of an internal field, whole (when it holds at least
 MIN_VALUE letters and digits) and sentence by sentence (sentences of at least MIN_SENTENCE).
@@ -34,9 +40,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .case import Source, dotted
-from .context import internal_values, strip_internal
+from .context import marked_values, strip_marked
 from .errors import DataError, Problem
-from .formatting import PERSONNUMMER, find_personnummer
+from .formatting import PERSONNUMMER, find_personnummer, public_numbers
 from .schema import case_schema, schema_dirs
 from .templates import AUDIENCES, DocumentTemplate, catalogue, template_dirs
 
@@ -91,31 +97,39 @@ def _schemas(case: Case) -> list[dict[str, Any]]:
     return [case.schema, case_schema(bundled_ids, set(), schema_dirs(None))]
 
 
-def _internal(data: dict[str, Any], schemas: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
+MARKERS = ("intern", "sekretess")
+
+
+def _internal(data: dict[str, Any], schemas: list[dict[str, Any]], marker: str = "intern") -> dict[tuple[Any, ...], Any]:
     found: dict[tuple[Any, ...], Any] = {}
     for schema in schemas:
-        for path, value in internal_values(data, {"type": "dict", "schema": schema}):
+        for path, value in marked_values(data, {"type": "dict", "schema": schema}, marker):
             found.setdefault(path, value)
     return found
 
 
 def _visible(data: dict[str, Any], schemas: list[dict[str, Any]]) -> list[tuple[tuple[Any, ...], str]]:
-    """Every text of the case that is not internal (by any of the schemas)."""
+    """Every text of the case that is neither internal nor confidential (by any of the schemas)."""
     for schema in schemas:
-        data = strip_internal(data, {"type": "dict", "schema": schema})
+        for marker in MARKERS:
+            data = strip_marked(data, {"type": "dict", "schema": schema}, marker)
     return [(path, canonical(text)) for path, text in _strings(data, ()) if path[:1] != ("organisation",)]
 
 
-def needles(case: Case) -> list[Needle]:
-    """The internal texts a non-internal document must not contain."""
+def needles(case: Case, markers: tuple[str, ...] = ("intern",)) -> dict[str, list[Needle]]:
+    """Per marker, the texts of fields carrying it that a document without access to them must not
+    contain: internal texts (`intern`) for a non-internal document, confidential ones (`sekretess`)
+    for every document but a confidential attachment. One pass over the case for all markers."""
     schemas = _schemas(case)
     visible = [text for _, text in _visible(case.data, schemas)]
-    found: list[Needle] = []
-    for base, value in _internal(case.data, schemas).items():
-        for path, text in _strings(value, base):
-            for piece in _pieces(text):
-                if not any(piece in other for other in visible):
-                    found.append(Needle(path, piece))
+    found: dict[str, list[Needle]] = {}
+    for marker in markers:
+        found[marker] = []
+        for base, value in _internal(case.data, schemas, marker).items():
+            for path, text in _strings(value, base):
+                for piece in _pieces(text):
+                    if not any(piece in other for other in visible):
+                        found[marker].append(Needle(path, piece))
     return found
 
 
@@ -178,29 +192,27 @@ def scan(case: Case, document: DocumentTemplate, texts: dict[str, str], canon: d
     A caller scanning one document against many cases passes `canon` (the canonical texts, made
     once) and checks personnummer with only one of them.
     """
-    if document.internal:
-        return []
     audience = AUDIENCES[document.audience].lower()
     source = case.source
     problems: list[Problem] = []
     canon = canon if canon is not None else {extension: canonical(text) for extension, text in texts.items()}
     reported: set[tuple[Any, ...]] = set()
-    for needle in needles(case):
-        where = [extension for extension, text in canon.items() if needle.text in text]
-        if where and needle.path not in reported:
-            reported.add(needle.path)
-            problems.append(source.problem(
-                needle.path,
-                f"internt fält står i dokumentet '{document.id}' ({audience}; {', '.join(where)}). "
-                f"Interna uppgifter får aldrig lämna teamet; ta bort fältet ur mallen {document.path}",
-            ))
-    if not personnummer:
+    searched = tuple(m for m in MARKERS if (m == "intern" and not document.internal) or (m == "sekretess" and not document.confidential))
+    for marker, found_needles in (needles(case, searched) if searched else {}).items():
+        for needle in found_needles:
+            where = [extension for extension, text in canon.items() if needle.text in text]
+            if where and needle.path not in reported:
+                reported.add(needle.path)
+                problems.append(source.problem(needle.path, _leak_message(marker, document, audience, where)))
+    secrets = (case.profile.get("sekretess") or {})
+    if not personnummer or document.internal or (document.confidential and secrets.get("bilaga_personnummer", "visa") == "visa"):
         return problems
-    refuse = case.profile.get("sekretess", {}).get("personnummer") == "vagra"
+    refuse = secrets.get("personnummer") == "vagra" and not document.confidential
+    keep = public_numbers(case.data)
     found: dict[str, list[str]] = {}
     for extension, text in texts.items():
         flat = " ".join(text.split())
-        for number in find_personnummer(flat):
+        for number in find_personnummer(flat, keep):
             found.setdefault(number, []).append(extension)
         if refuse:
             for match in MASKED.finditer(flat):
@@ -219,6 +231,15 @@ def scan(case: Case, document: DocumentTemplate, texts: dict[str, str], canon: d
             line = _template_line(document, number)
             problems.append(Problem(str(document.path), line, "", message + "; kontrollera mallen och fälten den skriver ut"))
     return problems
+
+
+def _leak_message(marker: str, document: DocumentTemplate, audience: str, where: list[str]) -> str:
+    formats = ", ".join(where)
+    if marker == "intern":
+        return (f"internt fält står i dokumentet '{document.id}' ({audience}; {formats}). "
+                f"Interna uppgifter får aldrig lämna teamet; ta bort fältet ur mallen {document.path}")
+    return (f"sekretessbelagt fält står i dokumentet '{document.id}' ({audience}; {formats}). Sekretessbelagda "
+            f"uppgifter står bara i en sekretessbelagd bilaga (bilaga_till); ta bort fältet ur mallen {document.path}")
 
 
 def _template_line(document: DocumentTemplate, number: str) -> int:

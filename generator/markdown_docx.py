@@ -28,6 +28,9 @@ CONTAINER_STYLES = {
     "beslut": "Beslut",
     "sekretess": "Sekretess",
     "exempel": "Exempel",
+    "kopia": "Kopia",
+    "bilagor": "Bilagor",
+    "tjansteskrivelse": "Tjänsteskrivelse",
 }
 
 
@@ -41,6 +44,8 @@ class _Converter:
         self.document = document
         self.part = document.part
         self.lists: list[tuple[str, int | None]] = []  # (kind, numId for ordered lists)
+        self.item_first: list[bool] = []  # per open list: the next paragraph starts a list item
+        self.numbered = True  # the current paragraph carries the list's number (not a continuation)
         self.container: str | None = None
         self.after_table = False  # the paragraph after a table gets air above it, not an empty paragraph
 
@@ -59,7 +64,12 @@ class _Converter:
                 i += 3
                 continue
             if kind == "paragraph_open":
-                paragraph = self._paragraph(self._paragraph_style())
+                style = self._paragraph_style()
+                # A list item's second paragraph continues the item: indented, without a number of its own.
+                self.numbered = not self.lists or self.item_first[-1]
+                if self.lists:
+                    self.item_first[-1] = False
+                paragraph = self._paragraph(style)
                 if self.after_table:
                     paragraph.paragraph_format.space_before = Pt(10)
                     self.after_table = False
@@ -70,8 +80,12 @@ class _Converter:
                 ordered = kind == "ordered_list_open"
                 start = int(token.attrGet("start") or 1) if ordered else 1
                 self.lists.append(("number" if ordered else "bullet", self._new_numbering(start) if ordered else None))
+                self.item_first.append(True)
             elif kind in ("bullet_list_close", "ordered_list_close"):
                 self.lists.pop()
+                self.item_first.pop()
+            elif kind == "list_item_open" and self.item_first:
+                self.item_first[-1] = True
             elif kind == "table_open":
                 end = self._find_close(tokens, i, "table_close")
                 self.table(tokens[i:end + 1])
@@ -105,6 +119,8 @@ class _Converter:
             kind, _ = self.lists[-1]
             depth = len(self.lists)
             base = "List Number" if kind == "number" else "List Bullet"
+            if not self.item_first[-1]:
+                base = "List Continue"
             return base if depth == 1 else f"{base} {min(depth, 3)}"
         if self.container == "citat":
             return "Quote"
@@ -133,7 +149,7 @@ class _Converter:
         return int(num.numId)
 
     def _apply_numbering(self, paragraph: Paragraph) -> None:
-        if self.lists and self.lists[-1][0] == "number" and self.lists[-1][1] is not None and len(self.lists) == 1:
+        if self.numbered and self.lists and self.lists[-1][0] == "number" and self.lists[-1][1] is not None and len(self.lists) == 1:
             p_pr = paragraph._p.get_or_add_pPr()
             num_pr = p_pr.get_or_add_numPr()
             num_pr.get_or_add_ilvl().val = 0
@@ -185,13 +201,7 @@ class _Converter:
 
     def _horizontal_rule(self) -> None:
         paragraph = self._paragraph("Normal")
-        p_pr = paragraph._p.get_or_add_pPr()
-        border = OxmlElement("w:pBdr")
-        bottom = OxmlElement("w:bottom")
-        for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "999999")):
-            bottom.set(qn(key), value)
-        border.append(bottom)
-        p_pr.append(border)
+        paragraph_border(paragraph._p.get_or_add_pPr(), "bottom", size=6, space=1, color="999999")
 
     # --- inline ----------------------------------------------------------------------------------
 
@@ -289,6 +299,26 @@ class _Converter:
 TEXT_WIDTH = Cm(16)  # A4 less the margins of base.docx
 CHAR_WIDTH = Cm(0.22)  # one character of 10 pt Arial, wide letters and bold headers included
 CELL_PADDING = Cm(0.4)
+
+
+# What may follow w:pBdr inside w:pPr (ECMA-376 CT_PPrBase): the border goes before the first of these.
+_AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+                 "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+                 "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                 "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+
+
+def paragraph_border(p_pr: Any, side: str, *, size: int, space: int, color: str) -> None:
+    """A single line on one side of a paragraph (or paragraph style), in the element order Word's
+    schema requires: appended at the end of w:pPr it makes the file invalid for Word."""
+    border = p_pr.find(qn("w:pBdr"))
+    if border is None:
+        border = OxmlElement("w:pBdr")
+        p_pr.insert_element_before(border, *_AFTER_BORDER)
+    line = OxmlElement(f"w:{side}")
+    for key, value in (("w:val", "single"), ("w:sz", str(size)), ("w:space", str(space)), ("w:color", color)):
+        line.set(qn(key), value)
+    border.append(line)
 
 
 def _column_widths(rows: list[list[tuple[list[Token], str | None]]], columns: int) -> list[int]:

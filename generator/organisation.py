@@ -1,8 +1,10 @@
-"""The organisation profile: region, boards, letterhead, diarienummer pattern, archival profile."""
+"""The organisation profile: region, boards, letterhead, diarienummer pattern, archival profile,
+and the delegation order (who may decide each measure)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,27 @@ from .resources import bundled
 from .schema import find_schema, schema_dirs, validate
 
 PROFILE_NAME = "organisation.yaml"
+
+
+class Profile(dict[str, Any]):
+    """A loaded profile: its data, plus where it was read from (for messages that cite its lines).
+
+    The location is kept beside the data, never in it, so neither a template nor the data hash
+    (which must not depend on where the file lies) sees it.
+    """
+
+    path: str = ""
+    lines: dict[tuple[Any, ...], int]
+
+    def __init__(self, data: dict[str, Any], path: str = "", lines: dict[tuple[Any, ...], int] | None = None) -> None:
+        super().__init__(data)
+        self.path = path
+        self.lines = lines or {}
+
+    def where(self, *field: Any) -> str | None:
+        """`file:line` of a field the profile sets itself, or None (not set, or not read from a file)."""
+        line = self.lines.get(tuple(field))
+        return f"{self.path}:{line}" if self.path and line else None
 
 
 def profile_path(case_path: Path, data: dict[str, Any], explicit: Path | None) -> Path:
@@ -27,11 +50,12 @@ def profile_path(case_path: Path, data: dict[str, Any], explicit: Path | None) -
     return bundled("examples") / PROFILE_NAME
 
 
-def load_profile(path: Path) -> tuple[dict[str, Any], list[Problem]]:
+def load_profile(path: Path) -> tuple[Profile, list[Problem]]:
     """Read and validate a profile; returns it normalised plus any problems (with lines)."""
     source: Source = read_yaml(path, what="organisationsprofilen")
     dirs = schema_dirs()
-    profile, problems = validate(source, find_schema("organisation", dirs) or {}, dirs)
+    data, problems = validate(source, find_schema("organisation", dirs) or {}, dirs)
+    profile = Profile(data, source.name, source.lines)
     pattern = profile.get("diarienummer_monster")
     if isinstance(pattern, str):
         try:
@@ -63,3 +87,99 @@ def contrast_on_white(colour: str) -> float:
 
 def board(profile: dict[str, Any], board_id: str) -> dict[str, Any] | None:
     return next((b for b in profile.get("namnder", []) if b.get("id") == board_id), None)
+
+
+# --- the delegation order (handbook kap. 4) ------------------------------------------------------
+
+ROLE_NAMES = {  # definite form, for running text: "beslutas av teamledaren"
+    "handlaggare": "handläggaren",
+    "teamledare": "teamledaren",
+    "avdelningschef": "avdelningschefen",
+    "regionjurist": "regionjuristen",
+    "medicinsk_radgivare": "den medicinska rådgivaren",
+    "ekonom": "ekonomen",
+    "dataanalytiker": "dataanalytikern",
+    "kommunikator": "kommunikatören",
+    "ansvarig_tjansteperson": "ansvarig tjänsteperson",
+    "teamet": "teamet",
+    "namnd": "ansvarig nämnd eller styrelse",
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A step of the escalation ladder or a named measure, and who decides it by the handbook."""
+
+    name: str  # Swedish, for messages and decision texts
+    default: tuple[str, ...]  # the handbook's decision-makers
+    consult: tuple[str, ...] = ()  # roles consulted before deciding
+    step: str | None = None  # the ladder step a named measure belongs to
+    source: str = "kapitel 4"  # where the handbook gives the mandate
+
+
+MEASURES: dict[str, Measure] = {
+    "0": Measure("steg 0 (normalläge)", ("handlaggare",)),
+    "1": Measure("steg 1 (dialogbaserad avvikelsehantering)", ("handlaggare",)),
+    "2a": Measure("steg 2a (begäran om handlingsplan)", ("handlaggare",)),
+    "2b": Measure("steg 2b (uppföljning av handlingsplan)", ("handlaggare",)),
+    "3": Measure("steg 3 (åtgärdsstrategi)", ("teamledare",)),
+    "3a": Measure("steg 3a (anmodan om rättelse)", ("teamet",), ("regionjurist",)),
+    # The team follows the correction request up; återkrav and sanktion are the board's.
+    "3b": Measure("steg 3b (uppföljning av anmodan)", ("teamet", "namnd")),
+    "4a": Measure("steg 4a (kontrollplan)", ("namnd",)),
+    "4b": Measure("steg 4b (uppföljning av kontrollplan)", ("namnd",)),
+    "5": Measure("steg 5 (åtgärder beslutade av nämnd eller styrelse)", ("namnd",)),
+    "fordjupad_uppfoljning": Measure("beslut om fördjupad uppföljning", ("avdelningschef",), source="avsnitt 3.1"),
+    "handlingsplan": Measure("begäran om handlingsplan", ("handlaggare",), step="2a"),
+    "anmodan": Measure("anmodan om rättelse", ("teamet",), ("regionjurist",), step="3a"),
+    "kontrollplan": Measure("kontrollplan", ("namnd",), step="4a"),
+    "aterkrav": Measure("återkrav", ("namnd",)),
+    "sanktion_vite": Measure("sanktion och vite", ("namnd",)),
+    "havning": Measure("hävning av avtal", ("namnd",)),
+    "anmalan_ivo": Measure("anmälan till IVO", ("medicinsk_radgivare",)),
+    "polisanmalan": Measure("polisanmälan", ("ansvarig_tjansteperson",), ("regionjurist",)),
+}
+
+
+def mandate(profile: dict[str, Any], measure: str) -> dict[str, Any]:
+    """Who may decide `measure`: the profile's delegation order, else the handbook's table.
+
+    A named measure the profile leaves out follows its step when the profile sets that
+    (`anmodan` follows `3a`). Returns plain data: `atgard`, `namn`, `beslutar`, `samrad`, `punkt`,
+    `text` (how a decision block states the mandate), and `kalla` (`file:line` when the profile
+    sets it, else None; for messages, never shown in a document).
+    """
+    spec = MEASURES[measure]
+    order = profile.get("delegationsordning") or {}
+    key = measure if isinstance(order.get(measure), dict) else spec.step if spec.step and isinstance(order.get(spec.step), dict) else None
+    entry: dict[str, Any] = order[key] if key else {}
+    point = entry.get("punkt")
+    if point:
+        text = f"med stöd av {order.get('benamning') or 'delegationsordningen'}, punkt {point}"
+    else:
+        text = f"enligt beslutsmandaten i handboken för avtalsuppföljning, {spec.source}"
+    where = profile.where("delegationsordning", key) if key and isinstance(profile, Profile) else None
+    return {
+        "atgard": measure,
+        "namn": spec.name,
+        "beslutar": list(entry.get("beslutar") or spec.default),
+        "samrad": list(entry.get("samrad") or ([] if key else spec.consult)),
+        "punkt": point,
+        "text": text,
+        "kalla": where,
+    }
+
+
+def mandates(profile: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every measure's mandate, for templates (`mandat.anmodan.text`); without the profile's lines."""
+    return {m: {k: v for k, v in mandate(profile, m).items() if k != "kalla"} for m in MEASURES}
+
+
+def role_text(role: str) -> str:
+    return ROLE_NAMES.get(role, role)
+
+
+def roles_text(roles: list[str]) -> str:
+    """`teamet`, `handläggaren eller teamledaren`, `a, b eller c`."""
+    names = [role_text(r) for r in roles]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} eller {names[-1]}"

@@ -160,12 +160,15 @@ def _write_locked(case: Case, rendered: list[Rendered], folder: Path, force: boo
             files[name] = digest
             report.written.append(path)
             documents[item.document.id] = {
-                "mall": item.document.path.parent.name,  # the template, also when one template makes several files
+                "mall": item.document.folder.name,  # the template, also when one template makes several files
                 "version": item.document.version,
                 "giltig_fran": item.document.valid_from.isoformat(),
+                **({"giltig_till": item.document.valid_to.isoformat()} if item.document.valid_to else {}),
                 "malgrupp": item.document.audience,
                 "data": case.data_hash,
             }
+            if item.document.parent is not None:  # a registrar files it with its letter, as confidential
+                documents[item.document.id] |= {"bilaga_till": item.document.parent, "sekretess": item.document.secrecy}
     finally:
         manifest = {
             "verktyg": tool_version(),

@@ -5,21 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import __version__, leaks
-from .case import Source, read_yaml
-from .context import build_context, strip_internal
+from .case import Source, is_date, read_yaml
+from .context import build_context, has_secret_data, strip_internal, strip_marked
 from .errors import DataError, InputError, MallgenError, Problem, UsageError
-from .formatting import find_personnummer, mask_personnummer
+from .formatting import find_personnummer, mask_personnummer, public_numbers
 from .leaks import duplicated_internal_text
 from .organisation import board, load_profile, profile_path
 from .render import DocumentMeta, render_markdown, to_formats
 from .rules import check, refused_personnummer
 from .schema import case_schema, schema_dirs, section_key, validate
-from .templates import DocumentTemplate, catalogue, environment, find_template, template_dirs, template_error
+from .templates import CASE_TYPES, DocumentTemplate, catalogue, environment, find_template, select_version, template_dirs, template_error
 
 FORMATS = ("pdf", "docx", "html", "md")
 
@@ -49,6 +49,8 @@ class Case:
     documents: list[DocumentTemplate]
     data_hash: str
     warnings: list[Problem]
+    # Per document id: its confidential attachments that have data (they are numbered in its letter).
+    attachments: dict[str, list[DocumentTemplate]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -80,8 +82,11 @@ def data_hash(data: dict[str, Any], profile: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]:
-    """Read and check one case file. Returns the case (None if it has errors) and every problem."""
+def load_case(path: Path, options: Options, source: Source | None = None) -> tuple[Case | None, list[Problem]]:
+    """Read and check one case file. Returns the case (None if it has errors) and every problem.
+
+    `source`: the file already parsed (a template's sample merged with its base), not read again.
+    """
     dirs = options.dirs
     known = catalogue(dirs)
     for doc_id in options.documents:
@@ -91,7 +96,7 @@ def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]
             raise UsageError(str(exc)) from None
         if template.source != "arende":
             raise UsageError(f"dokumentet '{doc_id}' sammanställs ur ett helt års underlag med 'mallgen report --year ÅÅÅÅ INDATA...', inte ur en ärendefil.")
-    source = read_yaml(path)
+    source = read_yaml(path) if source is None else source
     if "arende" not in source.data and isinstance(source.data.get("team"), dict):
         year = source.data.get("ar") if isinstance(source.data.get("ar"), int) else "ÅÅÅÅ"
         raise InputError(f"{path}: det här är ett teamunderlag till årsrapporten, inte en ärendefil. "
@@ -104,16 +109,36 @@ def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]
         where = f"{path}:{source.line_of(('organisation',))}: organisation:" if named_in_case else f"{path}:"
         raise InputError(f"{where} organisationsprofilen kunde inte läsas: {exc}") from None
     sdirs = schema_dirs(options.templates)
-    schema = case_schema(list(known), set(options.documents), sdirs)
+    schema = case_schema(list(known), {known[d].section_id for d in options.documents}, sdirs)
     data, case_problems = validate(source, schema, sdirs, profile.get("diarienummer_monster"))
     problems += case_problems
     problems += check(data, source, profile, malformed=any(not p.warning for p in case_problems))
-    chosen = options.documents or [d for d in known if section_key(d) in data]
-    documents = [known[d] for d in chosen]
+    chosen = options.documents or [d for d in known if section_key(d) in data and not known[d].confidential]
+    attachments = {
+        parent: [t for t in known.values() if t.parent == parent and has_secret_data(data, schema, parent)]
+        for parent in dict.fromkeys(known[d].section_id for d in chosen)
+    }
+    documents: list[DocumentTemplate] = []
+    for doc_id in chosen:  # a confidential attachment is made with its document, right after it
+        template = known[doc_id]
+        for item in [template, *(attachments.get(doc_id, []) if not template.confidential else [])]:
+            if any(d.id == item.id for d in documents):
+                continue
+            date = document_date(data, item.section_id)  # each document in the template version valid on its date
+            version, warning = select_version(item, date) if is_date(date) else (item, None)
+            documents.append(version)
+            if warning:
+                problems.append(source.problem((section_key(item.section_id), "datum"), warning, warning=True))
+    problems += _wrong_case_type(documents, data, source)
+    problems += _attachments_without_data(documents, attachments, data, source)
     if profile.get("sekretess", {}).get("personnummer") == "vagra" and not all(d.internal for d in documents):
         shared = [k for k in schema if k not in {section_key(d) for d in known} and k != "organisation"]
-        visible = _without_personnummer_fields(strip_internal(data, {"type": "dict", "schema": schema}))
-        problems += refused_personnummer(visible, source, shared + [section_key(d.id) for d in documents if not d.internal])
+        # Confidential fields only reach a confidential attachment, which shows personnummer as the
+        # profile's `bilaga_personnummer` says; a sole trader's organisationsnummer is shown as written.
+        visible = strip_marked(strip_internal(data, {"type": "dict", "schema": schema}), {"type": "dict", "schema": schema}, "sekretess")
+        visible = _without_personnummer_fields(visible)
+        keys = shared + [section_key(d.id) for d in documents if not d.internal and not d.confidential]
+        problems += refused_personnummer(visible, source, keys, public_numbers(data))
     if not any(not p.warning for p in problems):
         problems += duplicated_internal_text(data, schema, source)
     if not documents and not any(not p.warning for p in problems):
@@ -122,7 +147,38 @@ def load_case(path: Path, options: Options) -> tuple[Case | None, list[Problem]]
                                        "sektionens rader; se 'mallgen documents')"))
     if any(not p.warning for p in problems):
         return None, problems
-    return Case(source, data, schema, profile, documents, data_hash(data, profile), problems), problems
+    return Case(source, data, schema, profile, documents, data_hash(data, profile), problems, attachments), problems
+
+
+def _wrong_case_type(documents: list[DocumentTemplate], data: dict[str, Any], source: Source) -> list[Problem]:
+    """A document that belongs to in-depth follow-up only is not made for a routine case (and back)."""
+    arende = data.get("arende")
+    kind = arende.get("typ") if isinstance(arende, dict) else None
+    problems: list[Problem] = []
+    for document in documents:
+        if kind not in CASE_TYPES or kind in document.case_types or document.confidential:
+            continue
+        key = section_key(document.section_id)
+        belongs = " och ".join(CASE_TYPES[t] for t in document.case_types)
+        message = (f"dokumentet '{document.id}' ({document.title}) hör bara till {belongs}, men ärendet är en "
+                   f"{CASE_TYPES[kind]} (arende.typ: {kind})")
+        if key in data:
+            problems.append(source.problem((key,), message + "; ta bort sektionen eller ändra arende.typ"))
+        else:
+            problems.append(source.problem(("arende", "typ"), message))
+    return problems
+
+
+def _attachments_without_data(documents: list[DocumentTemplate], attachments: dict[str, list[DocumentTemplate]],
+                              data: dict[str, Any], source: Source) -> list[Problem]:
+    """An attachment asked for with -d whose document's section has nothing confidential to show."""
+    problems: list[Problem] = []
+    for document in documents:
+        if document.confidential and document.id not in {t.id for t in attachments.get(document.section_id, [])} and section_key(document.section_id) in data:
+            key = section_key(document.section_id)
+            problems.append(source.problem((key,), f"dokumentet '{document.id}' är en sekretessbelagd bilaga till "
+                                           f"'{document.section_id}', men sektionen {key} har inga sekretessbelagda uppgifter att visa"))
+    return problems
 
 
 def validate_files(paths: list[Path], options: Options) -> tuple[list[Case], list[Problem]]:
@@ -169,27 +225,38 @@ def _shared_case_ids(cases: list[Case]) -> list[Problem]:
     return problems
 
 
+def document_date(data: dict[str, Any], document_id: str) -> Any:
+    """A document's date: its section's `datum`, else the case's start date."""
+    section, case = data.get(section_key(document_id)), data.get("arende")  # either may be malformed yet
+    return (section.get("datum") if isinstance(section, dict) else None) or (case.get("startdatum") if isinstance(case, dict) else None)
+
+
 def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
-    section = case.data.get(section_key(document.id), {})
     title = case.data["arende"]["rubrik"]
     return DocumentMeta.of(
         document, case.profile,
-        case_title=title if document.internal else mask_personnummer(title),
+        case_title=title if document.internal else mask_personnummer(title, public_numbers(case.data)),
         case_id=case.id,
         diarienummer=case.data["arende"]["diarienummer"],
-        date=section.get("datum") or case.data["arende"]["startdatum"],
+        date=document_date(case.data, document.section_id),
         data_hash=case.data_hash,
     )
 
 
+def document_context(case: Case, document: DocumentTemplate) -> dict[str, Any]:
+    """What the template of `document` sees for this case (its section, letter parts, mandates)."""
+    return build_context(case.data, case.schema, document, case.profile, case.data_hash, case.attachments.get(document.section_id, []))
+
+
 def render_document(case: Case, document: DocumentTemplate, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Rendered]:
     """All requested formats of one document, in memory."""
-    context = build_context(case.data, case.schema, document, case.profile, case.data_hash)
+    context = document_context(case, document)
     meta = document_meta(case, document)
     body = render_markdown(document, context, dirs)
     marking = secrecy_marking(case, document, body, meta.date)
     if marking is not None:
         body = render_secrecy(marking, context, dirs) + "\n" + body
+        meta = replace(meta, secrecy=secrecy_line(marking))
     outputs = to_formats(body, meta, formats, dirs)
     texts = {extension: text for extension, _, text in outputs}
     leaks.check(case, document, texts)
@@ -206,15 +273,20 @@ SECRECY_PARTIAL = "_gemensamt/sekretess.md"
 def secrecy_marking(case: Case, document: DocumentTemplate, body: str, date: Any) -> dict[str, Any] | None:
     """The secrecy marking a document carries, or None when it holds nothing confidential.
 
-    The rule: a case with an `arende.sekretess` block marks every one of its documents with the
-    provision, date and authority given there; any other document is marked when its text holds
-    a personnummer (masked or not), which in this work means patient data (25 kap. 1 § OSL).
+    The rule: a confidential attachment is always marked, with the provision of its front matter;
+    a case with an `arende.sekretess` block marks every one of its documents with the provision,
+    date and authority given there; any other document is marked when its text holds a
+    personnummer (masked or not), which in this work means patient data (25 kap. 1 § OSL). A sole
+    trader's organisationsnummer (a personnummer) is no patient data and marks nothing.
     The date defaults to the document's date, the authority to the responsible board.
     """
     given = case.data["arende"].get("sekretess")
-    if not isinstance(given, dict) and not (find_personnummer(body) or leaks.MASKED.search(body)):
+    holds_personnummer = find_personnummer(body, public_numbers(case.data)) or leaks.MASKED.search(body)
+    if not isinstance(given, dict) and not document.confidential and not holds_personnummer:
         return None
-    given = given if isinstance(given, dict) else {}
+    given = dict(given) if isinstance(given, dict) else {}
+    if document.secrecy:
+        given["bestammelse"] = document.secrecy
     contract = case.data.get("avtal") or {}
     responsible = board(case.profile, contract.get("namnd", "")) or {}
     authority = ", ".join(x for x in (responsible.get("namn"), case.profile.get("region")) if x)
@@ -224,6 +296,11 @@ def secrecy_marking(case: Case, document: DocumentTemplate, body: str, date: Any
         "datum": given.get("datum") or date,
         "myndighet": given.get("myndighet") or authority,
     }
+
+
+def secrecy_line(marking: dict[str, Any]) -> str:
+    """The marking on one line, for the running header of every page."""
+    return f"SEKRETESS enligt {marking['bestammelse']} · {marking['datum'].isoformat()} · {marking['myndighet']}"
 
 
 def render_secrecy(marking: dict[str, Any], context: dict[str, Any], dirs: tuple[Path, ...]) -> str:

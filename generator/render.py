@@ -28,7 +28,7 @@ from .resources import bundled
 from .templates import LAYOUT, DocumentTemplate, Kind, Markdown, environment, template_error
 
 # Blocks a template can mark with `::: name` … `:::`; each has a look in HTML and a style in DOCX.
-CONTAINERS = ("mottagare", "avsandare", "signatur", "beslut", "sekretess", "exempel")
+CONTAINERS = ("mottagare", "avsandare", "signatur", "beslut", "sekretess", "exempel", "kopia", "bilagor", "tjansteskrivelse")
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 CHART_SCHEME = "diagram:"  # `![alt text](diagram:NAME)`: a chart passed to the renderer, never a file
 PDF_LANGUAGE = "sv-SE"  # the catalog /Lang and dc:language of every PDF; HTML says lang="sv"
@@ -50,6 +50,9 @@ class DocumentMeta:
     audience: str
     data_hash: str
     pdf_variant: str
+    # The secrecy marking as one line (provision, date, authority), repeated in the running header
+    # of every page; None when the document holds nothing confidential.
+    secrecy: str | None = None
 
     @classmethod
     def of(cls, template: DocumentTemplate, profile: dict[str, Any], *, case_title: str, case_id: str,
@@ -69,6 +72,11 @@ class DocumentMeta:
             data_hash=data_hash,
             pdf_variant=profile.get("arkiv", {}).get("pdf", "pdf/a-2a"),
         )
+
+    @property
+    def internal(self) -> bool:
+        """Internal documents say so on every page."""
+        return self.audience == "intern"
 
     @property
     def full_title(self) -> str:

@@ -1,7 +1,19 @@
-"""Cerberus schemas (YAML in schema/) and the translation of their errors into Swedish problems."""
+"""Cerberus schemas (YAML in schema/) and the translation of their errors into Swedish problems.
+
+Beyond Cerberus' own rules a schema may say:
+
+- `intern: true`: the field never leaves the team (absent from external and board documents);
+- `sekretess: true`: the field holds confidential patient data; it is absent from every document
+  except a confidential attachment (`bilaga_till` + `sekretess` in a template's front matter);
+- `inkludera: [namn, ...]` on a dict rule: the fields of those definitions (schema/definitioner.yaml)
+  are part of this dict, so a letter part or a decision is defined once. Fields the rule lists itself
+  are merged over the included ones (`beslutsfattare: {default: namnd}` adds a default);
+- `check_with: roll`: a role that can decide (a key of `personer`, `teamet` or `namnd`).
+"""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
 import re
@@ -21,6 +33,7 @@ from .resources import bundled
 
 BASE = "bas"
 DEFINITIONS = "definitioner"
+PROFILE_SCHEMA = "organisation"
 
 
 class Validator(cerberus.Validator):  # type: ignore[misc]
@@ -29,14 +42,16 @@ class Validator(cerberus.Validator):  # type: ignore[misc]
     types_mapping = cerberus.Validator.types_mapping.copy()
     types_mapping["date"] = cerberus.TypeDefinition("date", (dt.date,), (dt.datetime,))
 
-    def __init__(self, *args: Any, deviation_ids: set[str] | None = None, diarie_pattern: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, deviation_ids: set[str] | None = None, diarie_pattern: str | None = None,
+                 roles: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.deviation_ids = deviation_ids or set()
         self.diarie_pattern = diarie_pattern
+        self.roles = roles or []
 
     def _get_child_validator(self, *args: Any, **kwargs: Any) -> Any:
         child = super()._get_child_validator(*args, **kwargs)
-        child.deviation_ids, child.diarie_pattern = self.deviation_ids, self.diarie_pattern
+        child.deviation_ids, child.diarie_pattern, child.roles = self.deviation_ids, self.diarie_pattern, self.roles
         return child
 
     def _validate_intern(self, intern: bool, field: str, value: Any) -> None:
@@ -45,6 +60,19 @@ class Validator(cerberus.Validator):  # type: ignore[misc]
         The rule's arguments are validated against this schema:
         {'type': 'boolean'}
         """
+
+    def _validate_sekretess(self, secret: bool, field: str, value: Any) -> None:
+        """Marks a field with confidential patient data: only a confidential attachment shows it.
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+
+    def _check_with_roll(self, field: str, value: str) -> None:
+        if self.roles and value not in self.roles:
+            close = difflib.get_close_matches(value, self.roles, n=1)
+            hint = f" (menade du '{close[0]}'?)" if close else ""
+            self._error(field, f"'{value}' är ingen roll som kan besluta{hint}; välj bland: {', '.join(self.roles)}")
 
     def _check_with_orgnr(self, field: str, value: str) -> None:
         if not re.fullmatch(r"(16)?\d{6}-?\d{4}", value):
@@ -81,7 +109,7 @@ def section_key(document_id: str) -> str:
 
 
 @cache
-def _load(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -98,11 +126,63 @@ def schema_dirs(extra: Path | None = None) -> list[Path]:
 
 
 def find_schema(name: str, dirs: list[Path]) -> dict[str, Any] | None:
+    """The schema `name`.yaml from the first folder that has it, with `inkludera` resolved."""
     for folder in dirs:
         path = folder / f"{name}.yaml"
         if path.is_file():
-            return _load(path)
+            return _load(path, tuple(dirs))
     return None
+
+
+@cache
+def _load(path: Path, dirs: tuple[Path, ...]) -> dict[str, Any]:
+    """A schema file with every `inkludera` replaced by the definitions' fields (never modified after)."""
+    schema = copy.deepcopy(_read(path))
+    if path.stem == DEFINITIONS:
+        return schema
+    definitions = next((_read(d / f"{DEFINITIONS}.yaml") for d in dirs if (d / f"{DEFINITIONS}.yaml").is_file()), {})
+    return _expand_fields(schema, definitions, path)
+
+
+def _expand_fields(fields: dict[str, Any], definitions: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A mapping of field -> rule; a rule file's top level (`type: dict`, `schema:`) is itself a rule."""
+    if "type" in fields and isinstance(fields.get("schema"), dict) or "inkludera" in fields:
+        expanded: dict[str, Any] = _expand_rule(fields, definitions, path)
+        return expanded
+    return {key: _expand_rule(rule, definitions, path) for key, rule in fields.items()}
+
+
+def _expand_rule(rule: Any, definitions: dict[str, Any], path: Path) -> Any:
+    if not isinstance(rule, dict):
+        return rule
+    names = rule.pop("inkludera", None)
+    if names is not None:
+        names = [names] if isinstance(names, str) else list(names)
+        merged: dict[str, Any] = {}
+        for name in names:
+            if not isinstance(definitions.get(name), dict):
+                known = ", ".join(k for k, v in definitions.items() if isinstance(v, dict))
+                raise InputError(f"{path}: inkludera: '{name}' finns inte i {DEFINITIONS}.yaml (finns: {known})")
+            merged.update(copy.deepcopy(definitions[name]))
+        own = rule.get("schema")
+        for key, sub in (own if isinstance(own, dict) else {}).items():
+            merged[key] = {**merged.get(key, {}), **sub} if isinstance(sub, dict) else sub
+        rule["schema"] = merged
+        rule.setdefault("type", "dict")
+        rule["meta"] = {**rule.get("meta", {}), "inkludera": names}
+    inner = rule.get("schema")
+    if isinstance(inner, dict):
+        if rule.get("type") == "list":
+            rule["schema"] = _expand_rule(inner, definitions, path)
+        else:
+            rule["schema"] = {key: _expand_rule(sub, definitions, path) for key, sub in inner.items()}
+    return rule
+
+
+def roles(dirs: list[Path]) -> list[str]:
+    """Who can decide: every role under `personer` in the base schema, the team and the board."""
+    people = ((find_schema(BASE, dirs) or {}).get("personer") or {}).get("schema") or {}
+    return [*people, "teamet", "namnd"]
 
 
 def case_schema(document_ids: list[str], required: set[str], dirs: list[Path]) -> dict[str, Any]:
@@ -121,6 +201,30 @@ def _case_schema(document_ids: tuple[str, ...], required: frozenset[str], dirs: 
         if section is not None:
             schema[section_key(doc_id)] = {**section, "required": doc_id in required}
     return schema
+
+
+TEAM = "teamunderlag"
+ANNUAL_SUMMARY = "arssummering"  # the team file's `arssummering:` section, internal (handbook 2.3)
+
+
+def team_schema(document_ids: list[str], dirs: list[Path]) -> dict[str, Any]:
+    """A team file: the team input, its internal annual summary, and one optional section per
+    document made from a team file."""
+    schema = dict(find_schema(TEAM, dirs) or {})
+    schema[ANNUAL_SUMMARY] = {"type": "dict", "intern": True, "schema": find_schema(ANNUAL_SUMMARY, dirs) or {}}
+    for doc_id in document_ids:
+        section = find_schema(doc_id, dirs)
+        if section is not None:
+            schema[section_key(doc_id)] = {**section, "required": False}
+    return schema
+
+
+def reset_caches() -> None:
+    """Forget every schema read so far (the live preview re-reads them after an edit)."""
+    _read.cache_clear()
+    _load.cache_clear()
+    _case_schema.cache_clear()
+    _VALIDATORS.clear()
 
 
 _VALIDATORS: dict[int, tuple[dict[str, Any], Validator]] = {}
@@ -145,13 +249,15 @@ def validate(source: Source, schema: dict[str, Any], dirs: list[Path], diarie_pa
         registry.add(name, definition)
     deviations = source.data.get("avvikelser") if isinstance(source.data, dict) else None
     ids = {d["id"] for d in (deviations if isinstance(deviations, list) else []) if isinstance(d, dict) and isinstance(d.get("id"), str)}
+    known_roles = roles(dirs)
     validator = _validator(schema, ids, diarie_pattern)
+    validator.roles = known_roles
     try:
         validator.validate(source.data)
     except (TypeError, KeyError, AttributeError, IndexError):
         # Cerberus' normalisation trips over a list where a named schema (`schema: person`)
         # expects a mapping; validation without normalising reports that as a type error.
-        validator = Validator(schema, deviation_ids=ids, diarie_pattern=diarie_pattern)
+        validator = Validator(schema, deviation_ids=ids, diarie_pattern=diarie_pattern, roles=known_roles)
         validator.validate(source.data, normalize=False)
     errors = _leaves(validator._errors)
     misspelt = {(*e.document_path[:-1], m) for e in errors if e.code == ce.UNKNOWN_FIELD.code for m in _close_keys(tuple(e.document_path), schema)}

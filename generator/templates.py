@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -19,8 +19,14 @@ from .formatting import FILTERS
 from .resources import bundled
 
 AUDIENCES = {"intern": "Intern", "extern": "Extern", "namnd": "Nämnd eller styrelse"}
+CASE_TYPES = {"fordjupad": "fördjupad uppföljning", "lopande": "löpande uppföljning"}
+DEFAULT_SECRECY = "25 kap. 1 § OSL"  # patient data in health care: what a confidential attachment holds
 SOURCE_NAME = "dokument.md"
 LAYOUT = "_layout"
+VERSIONS = "versioner"  # superseded versions of a template: <id>/versioner/<version>.md
+SOURCES = ("arende", "arsrapport", "team")  # front matter `underlag`: what a document is made from
+# Every front matter key a template may have; `mallgen check` warns about any other.
+FRONT_MATTER_KEYS = ("id", "titel", "avsnitt", "malgrupp", "version", "giltig_fran", "giltig_till", "underlag", "arendetyp", "bilaga_till", "sekretess")
 
 
 @dataclass(frozen=True)
@@ -34,16 +40,57 @@ class DocumentTemplate:
     version: str
     valid_from: dt.date
     path: Path
-    source: str = "arende"  # front matter `underlag`: `arende` (a case file) or `arsrapport` (`mallgen report`)
+    source: str = "arende"  # front matter `underlag`: `arende` (a case file), `team` (a team file) or `arsrapport` (`mallgen report`)
+    valid_to: dt.date | None = None  # front matter `giltig_till`: the last day this version applies
+    file: str = SOURCE_NAME  # the source inside the template folder: dokument.md or versioner/<version>.md
+    superseded: tuple[DocumentTemplate, ...] = ()  # older versions kept beside the current one
+    case_types: tuple[str, ...] = tuple(CASE_TYPES)  # front matter `arendetyp`: the case types it exists for; absent: both
+    parent: str | None = None  # front matter `bilaga_till`: the document this is a confidential attachment to
+    secrecy: str | None = None  # front matter `sekretess`: the provision a confidential attachment is marked with
 
     @property
     def internal(self) -> bool:
         return self.audience == "intern"
 
     @property
+    def confidential(self) -> bool:
+        """A confidential attachment: the only kind of document that sees `sekretess: true` fields."""
+        return self.parent is not None
+
+    @property
+    def section_id(self) -> str:
+        """The document whose case-file section this one is made from (an attachment: its parent's)."""
+        return self.parent or self.id
+
+    @property
     def name(self) -> str:
-        """Loader name, e.g. `kallelse-dialogmote/dokument.md`."""
-        return f"{self.id}/{SOURCE_NAME}"
+        """Loader name, e.g. `kallelse-dialogmote/dokument.md` or `kallelse-dialogmote/versioner/1.0.md`."""
+        return f"{self.id}/{self.file}"
+
+    @property
+    def folder(self) -> Path:
+        """The template's folder (`mallar/<id>`), also for a superseded version."""
+        return self.path.parent.parent if self.file != SOURCE_NAME else self.path.parent
+
+    @property
+    def versions(self) -> tuple[DocumentTemplate, ...]:
+        """This version and every superseded one, newest validity first."""
+        return (self, *sorted(self.superseded, key=lambda v: v.valid_from, reverse=True))
+
+    def valid_on(self, date: dt.date) -> bool:
+        return self.valid_from <= date and (self.valid_to is None or date <= self.valid_to)
+
+    def version_for(self, date: dt.date) -> DocumentTemplate | None:
+        """The version valid on `date` (the latest-starting one if validities overlap), or None."""
+        valid = [v for v in self.versions if v.valid_on(date)]
+        return max(valid, key=lambda v: v.valid_from, default=None)
+
+    @property
+    def validity(self) -> str:
+        """`från 2026-01-01` or `2026-01-01 – 2026-06-30`, as `mallgen documents` shows it."""
+        if self.valid_to is None:
+            return f"från {self.valid_from.isoformat()}"
+        return f"{self.valid_from.isoformat()} – {self.valid_to.isoformat()}"
 
     def as_context(self) -> dict[str, Any]:
         """What a template sees of itself as `mall` (title, section, audience, version)."""
@@ -55,14 +102,40 @@ class DocumentTemplate:
             "malgrupp_text": AUDIENCES[self.audience],
             "version": self.version,
             "giltig_fran": self.valid_from,
+            "giltig_till": self.valid_to,
+            "arendetyp": list(self.case_types),
+            "bilaga_till": self.parent,
         }
+
+
+def select_version(template: DocumentTemplate, date: dt.date) -> tuple[DocumentTemplate, str | None]:
+    """The version of `template` to render a document dated `date` with, and a warning when no
+    version is valid on that date (then the current version is used)."""
+    chosen = template.version_for(date)
+    if chosen is not None:
+        return chosen, None
+    known = "; ".join(f"{v.version} ({v.validity})" for v in template.versions)
+    return template, (f"ingen version av mallen '{template.id}' gäller {date.isoformat()} (versioner: {known}); "
+                      f"dokumentet skapas med version {template.version}")
 
 
 _TEMPLATE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 
 
+def front_matter_text(path: Path) -> str | None:
+    """The raw front matter of a template source (between the '---' lines), or None."""
+    match = _FRONT.match(path.read_text(encoding="utf-8"))
+    return match.group(1) if match else None
+
+
+def front_matter_lines(front: str) -> dict[str, int]:
+    """The file line of each top-level front matter key (the file's line 1 is the opening '---')."""
+    return {m.group(1): n + 2 for n, line in enumerate(front.split("\n")) if (m := re.match(r"([A-Za-z_][\w-]*)\s*:", line))}
+
+
 def parse_template(path: Path) -> DocumentTemplate:
+    """A template's front matter; `path` is `<id>/dokument.md` or `<id>/versioner/<version>.md`."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -78,19 +151,43 @@ def parse_template(path: Path) -> DocumentTemplate:
         raise TemplateError(path, 1, f"front matter är inte giltig YAML: {exc}") from None
     if not isinstance(meta, dict):
         raise TemplateError(path, 2, "front matter ska bestå av fält (nyckel: värde)")
+    lines = front_matter_lines(match.group(1))
+
+    def at(key: str) -> int:
+        return lines.get(key, 1)
+
     missing = [k for k in ("id", "titel", "avsnitt", "malgrupp", "version", "giltig_fran") if k not in meta]
     if missing:
         raise TemplateError(path, 1, f"front matter saknar {', '.join(missing)}")
     if meta["malgrupp"] not in AUDIENCES:
-        raise TemplateError(path, 1, f"malgrupp '{meta['malgrupp']}' är okänd; välj bland {', '.join(AUDIENCES)}")
-    if meta["id"] != path.parent.name:
-        raise TemplateError(path, 1, f"id '{meta['id']}' ska vara samma som mappens namn '{path.parent.name}'")
+        raise TemplateError(path, at("malgrupp"), f"malgrupp '{meta['malgrupp']}' är okänd; välj bland {', '.join(AUDIENCES)}")
+    folder = path.parent.parent if path.parent.name == VERSIONS else path.parent
+    if meta["id"] != folder.name:
+        raise TemplateError(path, at("id"), f"id '{meta['id']}' ska vara samma som mappens namn '{folder.name}'")
     if not _TEMPLATE_ID.fullmatch(meta["id"]):  # it names output files and a YAML section
-        raise TemplateError(path, 1, f"id '{meta['id']}' får bara innehålla små bokstäver a–z, siffror och bindestreck")
+        raise TemplateError(path, at("id"), f"id '{meta['id']}' får bara innehålla små bokstäver a–z, siffror och bindestreck")
     if not isinstance(meta["giltig_fran"], dt.date):
-        raise TemplateError(path, 1, "giltig_fran ska vara ett datum (ÅÅÅÅ-MM-DD)")
-    if meta.get("underlag", "arende") not in ("arende", "arsrapport"):
-        raise TemplateError(path, 1, f"underlag '{meta['underlag']}' är okänt; välj arende eller arsrapport")
+        raise TemplateError(path, at("giltig_fran"), "giltig_fran ska vara ett datum (ÅÅÅÅ-MM-DD)")
+    if meta.get("underlag", "arende") not in SOURCES:
+        raise TemplateError(path, at("underlag"), f"underlag '{meta['underlag']}' är okänt; välj {', '.join(SOURCES[:-1])} eller {SOURCES[-1]}")
+    valid_to = meta.get("giltig_till")
+    if valid_to is not None and not isinstance(valid_to, dt.date):
+        raise TemplateError(path, at("giltig_till"), "giltig_till ska vara ett datum (ÅÅÅÅ-MM-DD)")
+    if valid_to is not None and valid_to < meta["giltig_fran"]:
+        raise TemplateError(path, at("giltig_till"), "giltig_till är före giltig_fran")
+    case_types = meta.get("arendetyp", list(CASE_TYPES))
+    case_types = [case_types] if isinstance(case_types, str) else case_types
+    if not isinstance(case_types, list) or not case_types or any(t not in CASE_TYPES for t in case_types):
+        raise TemplateError(path, at("arendetyp"), f"arendetyp ska vara en lista med {' och/eller '.join(CASE_TYPES)}, t.ex. arendetyp: [fordjupad]")
+    parent, secrecy = meta.get("bilaga_till"), meta.get("sekretess")
+    if parent is not None and (not isinstance(parent, str) or not _TEMPLATE_ID.fullmatch(parent)):
+        raise TemplateError(path, at("bilaga_till"), "bilaga_till ska vara id för dokumentet som bilagan hör till, t.ex. bilaga_till: anmodan-om-rattelse")
+    if (parent is None) != (secrecy in (None, False)):
+        raise TemplateError(path, at("bilaga_till" if parent is not None else "sekretess"),
+                            "en sekretessbelagd bilaga anger både bilaga_till (dokumentet den hör till) och "
+                            "sekretess (true, eller bestämmelsen, t.ex. 25 kap. 1 § OSL)")
+    if secrecy is not None and secrecy is not True and not (isinstance(secrecy, str) and secrecy.strip()):
+        raise TemplateError(path, at("sekretess"), "sekretess ska vara true eller sekretessbestämmelsen, t.ex. sekretess: 25 kap. 1 § OSL")
     return DocumentTemplate(
         id=meta["id"],
         title=meta["titel"],
@@ -100,7 +197,19 @@ def parse_template(path: Path) -> DocumentTemplate:
         valid_from=meta["giltig_fran"],
         path=path,
         source=meta.get("underlag", "arende"),
+        valid_to=valid_to,
+        file=path.relative_to(folder).as_posix(),
+        case_types=tuple(t for t in CASE_TYPES if t in case_types),
+        parent=parent,
+        secrecy=(DEFAULT_SECRECY if secrecy is True else secrecy) if parent else None,
     )
+
+
+def handbook_section(section: str) -> str:
+    """`3.2` -> `3.2`, `4 (steg 3a)` -> `kap. 4, steg 3a`, `5` -> `kap. 5`."""
+    if match := re.fullmatch(r"(\d+) \((.+)\)", section):
+        return f"kap. {match.group(1)}, {match.group(2)}"
+    return f"kap. {section}" if section.isdigit() else section
 
 
 def template_dirs(user_dir: Path | None = None) -> list[Path]:
@@ -118,7 +227,13 @@ def catalogue(dirs: tuple[Path, ...]) -> dict[str, DocumentTemplate]:
         for path in sorted(folder.glob(f"*/{SOURCE_NAME}")):
             if path.parent.name.startswith("_") or path.parent.name in found:
                 continue
-            found[path.parent.name] = parse_template(path)
+            current = parse_template(path)
+            older = tuple(parse_template(p) for p in sorted((path.parent / VERSIONS).glob("*.md")))
+            found[path.parent.name] = replace(current, superseded=older) if older else current
+    for template in found.values():
+        if template.parent is not None and (found.get(template.parent) is None or found[template.parent].parent is not None):
+            line = front_matter_lines(front_matter_text(template.path) or "").get("bilaga_till", 1)
+            raise TemplateError(template.path, line, f"bilaga_till: dokumentet '{template.parent}' finns inte (eller är själv en bilaga)")
     return dict(sorted(found.items(), key=lambda item: (_section_key(item[1].section), item[0])))
 
 
@@ -212,6 +327,12 @@ def environment(dirs: tuple[Path, ...], kind: Kind) -> jinja2.Environment:
     env.filters.update(FILTERS)
     env.filters["md"] = as_markdown
     return env
+
+
+def reset_caches() -> None:
+    """Forget the catalogue and the compiled templates (the live preview re-reads them after an edit)."""
+    catalogue.cache_clear()
+    environment.cache_clear()
 
 
 def template_error(exc: Exception) -> TemplateError:

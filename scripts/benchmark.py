@@ -169,8 +169,7 @@ def main() -> None:
     import yaml
     from weasyprint import HTML
 
-    from generator.context import build_context
-    from generator.pipeline import Options, document_meta, load_case, render_document
+    from generator.pipeline import Options, document_context, document_meta, load_case, render_document
     from generator.render import render_markdown, to_html
 
     options = Options()
@@ -184,7 +183,7 @@ def main() -> None:
                  "yaml.safe_load av samma fil", timed(lambda: yaml.safe_load(text), args.repeat)))
 
     for document in case.documents:
-        context = build_context(case.data, case.schema, document, case.profile, case.data_hash)
+        context = document_context(case, document)
         meta = document_meta(case, document)
         body = render_markdown(document, context, dirs)
         html = to_html(body, meta, dirs, for_pdf=True)

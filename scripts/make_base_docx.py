@@ -18,6 +18,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from generator.markdown_docx import paragraph_border
+
 FONT = "Arial"  # LibreOffice substitutes the metric-compatible Liberation Sans
 ACCENT = RGBColor(0x1D, 0x4F, 0x73)  # 8.9:1 on white
 TEXT_WIDTH = Cm(16)
@@ -70,6 +72,12 @@ def _paragraph_style(document, name: str, size: float = 11, **kwargs) -> object:
     _font(style, size, **{k: v for k, v in kwargs.items() if k in ("bold", "color", "italic")})
     _spacing(style, kwargs.get("before", 0), kwargs.get("after", 6), kwargs.get("keep_next", False))
     return style
+
+
+def _left_border(style) -> None:
+    """The accent line left of a tjänsteskrivelse's head, as in the PDF."""
+    paragraph_border(style.element.get_or_add_pPr(), "left", size=24, space=8, color="1D4F73")
+    style.paragraph_format.left_indent = Cm(0.3)
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -129,10 +137,15 @@ def build() -> Path:
     recipient = _paragraph_style(document, "Mottagare", after=18)
     recipient.paragraph_format.left_indent = Cm(8.5)
     _paragraph_style(document, "Avsändare", size=10, before=12, after=0)
-    _paragraph_style(document, "Signatur", before=24, after=0)
+    # A decision's signature block is several paragraphs (decision line, signatories): one unit.
+    _paragraph_style(document, "Signatur", before=24, after=0, keep_next=True)
     _paragraph_style(document, "Beslut", after=3)
     _paragraph_style(document, "Sekretess", size=10, bold=True, after=6)
     _paragraph_style(document, "Exempel", size=9, italic=True, color=RGBColor(0x59, 0x59, 0x59))
+    _paragraph_style(document, "Kopia", size=10, before=12, after=0)
+    _paragraph_style(document, "Bilagor", size=10, before=12, after=0)
+    head = _paragraph_style(document, "Tjänsteskrivelse", before=0, after=12)
+    _left_border(head)
     _paragraph_style(document, "Kod", size=9, after=0)
     _paragraph_style(document, "Tabellrubrik", size=10, bold=True, after=0)
     _paragraph_style(document, "Tabelltext", size=10, after=0)
@@ -155,8 +168,21 @@ def build() -> Path:
 
     header = section.header
     header.is_linked_to_previous = False
-    first = header.paragraphs[0]
-    first.style = styles["Header"]
+    # The markings stand in the header so they are on every page: "Intern – lämnas inte ut" on
+    # internal documents, the secrecy marking (OSL 5 kap. 5 §) on confidential ones. docxtpl's
+    # {%p %} tags remove their own paragraph, so a document without a marking has no empty line.
+    tags = header.paragraphs[0]
+    tags.text = "{%p if meta.internal %}"
+    marking = header.add_paragraph(style="Header")
+    marking.add_run("Intern – lämnas inte ut").bold = True
+    marking.paragraph_format.space_after = Pt(4)
+    header.add_paragraph("{%p endif %}")
+    header.add_paragraph("{%p if meta.secrecy %}")
+    marking = header.add_paragraph(style="Header")
+    marking.add_run("{{ meta.secrecy }}").bold = True
+    marking.paragraph_format.space_after = Pt(4)
+    header.add_paragraph("{%p endif %}")
+    first = header.add_paragraph(style="Header")
     first.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
     first.add_run("{{ org.region }}").bold = True
     first.add_run("\tDiarienummer {{ meta.diarienummer }}")

@@ -17,7 +17,14 @@ from conftest import EXAMPLE, ROOT, RenderedDocument
 
 OURS = ["kontrollplan", "slutrapport"]
 NBSP = "\u00a0"
-SKELETON = ROOT / "mallar" / "_nytt" / "fordjupad.yaml"
+
+
+def skeleton_text() -> str:
+    """What `mallgen new fordjupad` writes: generated from the schemas, never kept by hand."""
+    from generator.skeleton import skeleton
+
+    return skeleton("fordjupad")
+
 SECTIONS = {
     "overlamning": "overlamning",
     "uppdragshandling": "uppdragshandling",
@@ -304,10 +311,12 @@ def test_new_writes_the_skeleton(cli, tmp_path: Path) -> None:
     target = tmp_path / "arende.yaml"
     result = cli("new", "fordjupad", "-o", target)
     assert result.exit_code == 0, result.output
-    assert target.read_text(encoding="utf-8") == SKELETON.read_text(encoding="utf-8")
+    assert target.read_text(encoding="utf-8") == skeleton_text()
+    assert skeleton_text().startswith("# yaml-language-server: $schema=mallgen.schema.json\n")
+    assert (tmp_path / "mallgen.schema.json").is_file()  # the schema the first line points to, written beside it
     assert f"mallgen validate {target}" in result.stdout
     printed = cli("new", "fordjupad")
-    assert printed.exit_code == 0 and printed.stdout == SKELETON.read_text(encoding="utf-8")
+    assert printed.exit_code == 0 and printed.stdout == skeleton_text()
 
 
 def test_new_never_overwrites(cli, tmp_path: Path) -> None:
@@ -333,19 +342,20 @@ def test_fresh_skeleton_says_no_document_yet(cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize("section", list(SECTIONS))
 def test_each_skeleton_section_validates_when_uncommented(cli, tmp_path: Path, section: str) -> None:
     target = tmp_path / "arende.yaml"
-    target.write_text(uncomment_section(SKELETON.read_text(encoding="utf-8"), section), encoding="utf-8")
+    target.write_text(uncomment_section(skeleton_text(), section), encoding="utf-8")
     result = cli("validate", target)
     assert result.exit_code == 0, result.output
     assert f"giltigt (1 dokument: {SECTIONS[section]})" in result.stdout
 
 
 def test_skeleton_with_every_field_filled_in(cli, tmp_path: Path) -> None:
-    text = uncomment_everything(SKELETON.read_text(encoding="utf-8"))
+    text = uncomment_everything(skeleton_text())
     target = tmp_path / "arende.yaml"
     target.write_text(text, encoding="utf-8")
     result = cli("validate", target)
     assert result.exit_code == 0, result.output
-    assert "giltigt (6 dokument" in result.stdout
+    # the six sections, and the anmodan's confidential attachment made from its journalposter
+    assert "giltigt (7 dokument" in result.stdout and "anmodan-om-rattelse-bilaga" in result.stdout
     data = yaml.safe_load(text)
     # explanations stay comments: none was swallowed into a value (e.g. below a "|" block)
     assert [v for v in strings(data) if "#" in v] == []
@@ -365,7 +375,7 @@ def test_skeleton_with_every_field_filled_in(cli, tmp_path: Path) -> None:
 
 
 def test_skeleton_holds_no_real_looking_person_data() -> None:
-    text = SKELETON.read_text(encoding="utf-8")
+    text = skeleton_text()
     data = yaml.safe_load(uncomment_everything(text))
     names = [p["namn"] for p in data["personer"].values()]
     assert names and all(name.startswith("Ange ") for name in names)

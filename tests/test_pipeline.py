@@ -17,7 +17,7 @@ import pytest
 from conftest import CASES, EXAMPLE, ROOT
 from markdown_it import MarkdownIt
 
-CORE = ["overlamning", "uppdragshandling", "kallelse-dialogmote", "anmodan-om-rattelse", "kontrollplan", "slutrapport"]
+CORE = ["overlamning", "uppdragshandling", "kallelse-dialogmote", "anmodan-om-rattelse", "anmodan-om-rattelse-bilaga", "kontrollplan", "slutrapport"]
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -52,8 +52,10 @@ def case_folder(out: Path) -> Path:
 def test_validate_reports_valid_case_and_its_documents(cli) -> None:
     result = cli("validate", EXAMPLE)
     assert result.exit_code == 0, result.output
-    in_catalogue_order = "overlamning, uppdragshandling, kallelse-dialogmote, slutrapport, anmodan-om-rattelse, kontrollplan"
-    assert result.stdout == f"{EXAMPLE}: giltigt (6 dokument: {in_catalogue_order})\n"
+    # the anmodan's confidential attachment is made with it, right after it
+    in_catalogue_order = ("overlamning, uppdragshandling, kallelse-dialogmote, slutrapport, anmodan-om-rattelse, "
+                          "anmodan-om-rattelse-bilaga, kontrollplan")
+    assert result.stdout == f"{EXAMPLE}: giltigt (7 dokument: {in_catalogue_order})\n"
 
 
 def test_validate_reports_every_problem_at_once_with_file_and_line(cli, tmp_path: Path) -> None:
@@ -111,9 +113,9 @@ def test_documents_lists_the_catalogue(cli) -> None:
     result = cli("documents")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["Id", "Titel", "Avsnitt", "Målgrupp", "Version", "(giltig", "från)"]
+    assert lines[0].split() == ["Id", "Titel", "Avsnitt", "Målgrupp", "Version", "Giltig"]
     kallelse = next(line for line in lines if line.startswith("kallelse-dialogmote "))
-    assert re.search(r"Kallelse till dialogmöte\s+3\.2\s+Extern\s+1\.0 \(2026-01-01\)", kallelse)
+    assert re.search(r"Kallelse till dialogmöte\s+3\.2\s+Extern\s+1\.0\s+från 2026-01-01$", kallelse)
     for doc in CORE:
         assert any(line.startswith(doc + " ") for line in lines), doc
 
@@ -298,6 +300,15 @@ def test_wheel_ships_templates_and_schemas_and_runs_from_elsewhere(tmp_path: Pat
     assert run.returncode == 0, run.stderr
     assert (workdir / "output/FU-2026-014/kallelse-dialogmote.pdf").exists()
     assert str(ROOT) not in run.stdout + run.stderr
+    # The handbook owner's check and the generated skeletons work from the installed package too:
+    # samples, accepted texts, base samples and the report's example inputs ship in the wheel.
+    check = subprocess.run([sys.executable, "-m", "generator.cli", "check"], cwd=workdir, env=env, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert " kontrollerade: 0 fel" in check.stdout
+    new = subprocess.run([sys.executable, "-m", "generator.cli", "new", "lopande", "-o", "avtal.yaml"], cwd=workdir, env=env,
+                         capture_output=True, text=True)
+    assert new.returncode == 0, new.stderr
+    assert (workdir / "mallgen.schema.json").is_file()
 
 
 def test_markdown_in_free_text_fields_comes_out_right_in_every_format(rendered: Path) -> None:

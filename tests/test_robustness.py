@@ -429,7 +429,7 @@ def test_template_id_that_is_no_file_name(tmp_path: Path) -> None:
     (folder / "dokument.md").write_text(FRONT.replace("id: kallelse-dialogmote", "id: Min mall") + "x\n", encoding="utf-8")
     result = invoke("render", case_file(tmp_path), "--mallar", tmp_path / "mallar", "-o", tmp_path / "ut")
     assert result.exit_code == 1
-    assert messages(result) == [f"Fel: {folder / 'dokument.md'}:1: mallfel: id 'Min mall' får bara innehålla små bokstäver a–z, siffror och bindestreck"]
+    assert messages(result) == [f"Fel: {folder / 'dokument.md'}:2: mallfel: id 'Min mall' får bara innehålla små bokstäver a–z, siffror och bindestreck"]
     assert not (tmp_path / "ut").exists()
 
 

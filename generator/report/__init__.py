@@ -27,8 +27,9 @@ def build_report(
     dirs = tuple(template_dirs(templates))
     inputs, warnings = load_inputs(paths, year, organisation, templates)
     report = compute(inputs, dirs)
-    warnings = sorted(set(warnings + check_report(report)))
-    rendered = [] if check_only else render_report(report, formats, dirs)
+    warnings = warnings + check_report(report)
+    rendered = [] if check_only else render_report(report, formats, dirs, warnings)
+    warnings = sorted(set(warnings))
     source = inputs.settings or Source(Path(f"rapport-{year}"), {})
     folder_case = Case(  # the report's output folder and manifest, written like a case's
         source=source,

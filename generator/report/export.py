@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, Problem
-from ..templates import find_template
+from ..templates import DocumentTemplate, find_template, select_version
 from .figures import FIGURES, Report
 from .inputs import CaseInput
 
@@ -193,8 +193,18 @@ def _scan_leaks(template: Any, texts: dict[str, str], cases: list[CaseInput], pr
         raise DataError(sorted(set(problems)))
 
 
-def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Any]:
-    """The collated report, the team and department summaries, and the figure files, in memory."""
+def _version(doc_id: str, dirs: tuple[Path, ...], date: dt.date, warnings: list[Problem]) -> DocumentTemplate:
+    """The version of a report template valid on the document's date (the current one, with a warning, when none is)."""
+    template, warning = select_version(find_template(doc_id, dirs), date)
+    if warning:
+        warnings.append(Problem(str(template.path), 0, "", warning, warning=True))
+    return template
+
+
+def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ...], warnings: list[Problem] | None = None) -> list[Any]:
+    """The collated report, the team and department summaries, and the figure files, in memory.
+
+    `warnings` collects a note for each document rendered with a template version not valid on its date."""
     from ..charts import report_charts
     from ..pipeline import Rendered
     from ..render import render_markdown
@@ -202,8 +212,9 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
     profile = report.inputs.profile
     region = profile["region"]
     out: list[Any] = []
+    notes = warnings if warnings is not None else []
 
-    template = find_template(REPORT_ID, dirs)
+    template = _version(REPORT_ID, dirs, report.date, notes)
     charts, alt = report_charts(report)
     context = {"rapport": report, "org": profile, "mall": template.as_context(), "diagram": alt, "decimal": decimal}
     body = render_markdown(template, context, dirs)
@@ -216,13 +227,14 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
     out.append(Rendered(template, "xlsx", to_xlsx(tables, report, meta.full_title, meta.author)))
 
     if report.summaries:
-        team_template = find_template(TEAM_ID, dirs)
         for summary in report.summaries:
+            team_template = _version(TEAM_ID, dirs, summary.data["datum"], notes)
             context = {"rapport": report, "team": summary, "org": profile, "mall": team_template.as_context(), "decimal": decimal}
             body = render_markdown(team_template, context, dirs)
             meta = _meta(report, team_template, f"{summary.team} {report.year}", summary.data["datum"])
             out += render_formats(team_template, body, meta, formats, dirs, {}, f"{TEAM_ID}-{summary.slug}")
-        department_template = find_template(DEPARTMENT_ID, dirs)
+        date = report.department.get("datum") or max(s.data["datum"] for s in report.summaries)
+        department_template = _version(DEPARTMENT_ID, dirs, date, notes)
         context = {
             "rapport": report,
             "org": profile,
@@ -231,7 +243,6 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
             "avdelning": report.department,
         }
         body = render_markdown(department_template, context, dirs)
-        date = report.department.get("datum") or max(s.data["datum"] for s in report.summaries)
         meta = _meta(report, department_template, f"{profile['avdelning']} {report.year}", date)
         out += render_formats(department_template, body, meta, formats, dirs, {})
     return out
