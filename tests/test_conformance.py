@@ -633,18 +633,38 @@ def test_pdf_structure_tree(docs: list[Doc]) -> None:
     _each(docs, check)
 
 
-def test_pdf_letterhead_and_footer_are_artifacts(docs: list[Doc], tmp_path: Path) -> None:
+def _letterhead_facts(doc: Doc) -> list[str]:
+    """What the letterhead tells: markings, diarienummer, date and the example marking, as one reads them."""
+    page = lxml_html.fromstring(doc.path("html").read_bytes())
+    header = page.find(".//header")
+    facts = [_words(p.text_content()) for p in header.iterfind(".//p[@class='markering']")]
+    facts += [_words(p.text_content()) for p in header.iterfind(".//div[@class='dokumentfakta']/p")]
+    assert any(f.startswith("Diarienummer ") for f in facts) and any(f.startswith("Datum ") for f in facts), facts
+    return facts
+
+
+def test_pdf_letterhead_is_read_once_and_runs_as_an_artifact(docs: list[Doc], tmp_path: Path) -> None:
+    # A screen reader hears the letterhead once, before the title: page 1 carries it as content. From
+    # page 2 on it is a running header, and that, the footer and the page numbers are pagination
+    # artifacts: on every page, never read. (Until the letterhead was content on page 1, the diarienummer,
+    # the date and "EXEMPEL – fiktiv region" were artifacts on every page and never read at all.)
     profile = yaml.safe_load(ORGANISATION.read_text(encoding="utf-8"))
 
     def check(doc: Doc) -> None:
-        pagination = _content_ownership(pikepdf.open(doc.path("pdf")))
+        pdf = pikepdf.open(doc.path("pdf"))
+        pages = len(pdf.pages)
+        pagination = _content_ownership(pdf)
         assert all(count > 0 for count in pagination.values()), f"a page without running header/footer artifacts: {pagination}"
-        everything, tagged = _untagged_text(doc.path("pdf"), tmp_path)
-        # The footer and the page numbers are on the page but not in what assistive technology reads.
-        for repeated in (profile["postadress"], "Sida 1 (", f"Mall {doc.template.id} version", "EXEMPEL – fiktiv region"):
+        everything, tagged = (_words(text) for text in _untagged_text(doc.path("pdf"), tmp_path))
+        for repeated in (profile["postadress"], "Sida 1 (", f"Mall {doc.template.id} version"):
             assert repeated in everything
             assert repeated not in tagged, f"{repeated!r} is tagged content, not an artifact"
-        assert doc.template.title.split()[0] in tagged
+        facts = _letterhead_facts(doc)
+        assert "Obs EXEMPEL – fiktiv region" in facts
+        for fact in facts:
+            assert everything.count(fact) == pages, f"{fact!r} is not on each of the {pages} pages"
+            assert tagged.count(fact) == 1, f"{fact!r} is read {tagged.count(fact)} times, not once"
+            assert tagged.index(fact) < tagged.index(doc.template.title.split()[0]), f"{fact!r} is read after the title"
 
     _each(docs, check)
 
@@ -856,6 +876,32 @@ def test_docx_headings_use_builtin_styles_in_order(docs: list[Doc]) -> None:
         assert levels.count(1) == 1 and levels[0] == 1, levels
         assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), f"skipped heading level: {levels}"
         assert levels == [min(level, 4) for level in _html_heading_levels(doc.path("html"))]
+
+    _each(docs, check)
+
+
+def test_docx_letterhead_is_in_the_text_on_page_one_and_the_header_after(docs: list[Doc]) -> None:
+    # Word's headers are outside the reading order: page 1's letterhead is the first lines of the body
+    # (read once, before the title), and the header that repeats it is on page 2 and later only.
+    def check(doc: Doc) -> None:
+        from docx import Document
+
+        document = Document(str(doc.path("docx")))
+        facts = _letterhead_facts(doc)
+        section = document.sections[0]
+        assert section.different_first_page_header_footer
+        first_page = _words(" ".join(p.text for p in section.first_page_header.paragraphs))
+        later_pages = _words(" ".join(p.text for p in section.header.paragraphs))
+        lines = [p for p in document.paragraphs if p.text.strip()]
+        letterhead = [p for p in lines if p.style.name == "Brevhuvud"]
+        assert letterhead and lines[: len(letterhead)] == letterhead, "the body does not begin with the letterhead"
+        assert next(p.style.name for p in lines if p.style.name != "Brevhuvud").startswith(("Heading 1", "Sekretess", "Mottagare", "Tjänsteskrivelse"))
+        body = _words(" ".join(p.text for p in lines))
+        for fact in (fact.removeprefix("Obs ") for fact in facts):  # Word's letterhead has no "Obs" label
+            assert fact in _words(" ".join(p.text for p in letterhead)), f"{fact!r} is not in page 1's letterhead"
+            assert body.count(fact) == 1, f"{fact!r} is {body.count(fact)} times in the text"
+            assert fact in later_pages, f"{fact!r} is not in the header of the later pages"
+            assert fact not in first_page, f"{fact!r} is in page 1's header too"
 
     _each(docs, check)
 
