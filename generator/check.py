@@ -40,6 +40,7 @@ from .templates import (
     environment,
     front_matter_lines,
     front_matter_text,
+    handbook_data,
     parse_template,
     template_dirs,
 )
@@ -212,6 +213,7 @@ def context_root(template: DocumentTemplate, known: dict[str, DocumentTemplate],
         root["avvikelse"] = Field(Shape("map", item=item))
         root["data_hash"] = Field(TEXT)
         root.update(progress_fields(data, item))
+    root.update(template_own_fields(template))
     return root
 
 
@@ -229,6 +231,19 @@ def progress_fields(data: Shape, deviation: Shape) -> dict[str, Field]:
         "oppna_avvikelser": Field(Shape("list", item=deviation)), "tidsfrister": Field(Shape("list", item=deadline)),
     })
     return {"lage": Field(situation), "diagram": Field(Shape("map", item=TEXT))}
+
+
+def template_own_fields(template: DocumentTemplate) -> dict[str, Field]:
+    """`handbok` and `sprak` (context.template_own), as shapes."""
+    from .languages import is_multilingual
+
+    own: dict[str, Field] = {}
+    if handbook_data(template) is not None:
+        own["handbok"] = Field(ANY)
+    if is_multilingual(template):
+        facts = {key: TEXT for key in ("kod", "namn", "eget_namn", "lang", "riktning", "locale", "datumformat")}
+        own["sprak"] = Field(Shape("dict", {**literal_dict(facts).fields, "text": Field(Shape("map", item=TEXT))}))
+    return own
 
 
 def letter_fields() -> dict[str, Field]:

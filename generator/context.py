@@ -16,7 +16,7 @@ from .letters import case_type_wording, letter_context
 from .organisation import board, mandates
 from .progress import situation
 from .schema import section_key
-from .templates import DocumentTemplate
+from .templates import DocumentTemplate, handbook_data
 
 
 def _fields(rule: Any) -> dict[str, Any] | None:
@@ -154,4 +154,19 @@ def build_context(data: dict[str, Any], schema: dict[str, Any], template: Docume
         "brev": letter,
         "bilaga": own,
         "lage": situation(data, schema, date),
+        **template_own(template),
     }
+
+
+def template_own(template: DocumentTemplate) -> dict[str, Any]:
+    """What a template brings beside itself: `handbok` (handbok.yaml) and, for a multilingual
+    template, `sprak` (the document's language and its texts; Swedish when none is chosen)."""
+    from . import languages
+
+    own: dict[str, Any] = {}
+    data = handbook_data(template)
+    if data is not None:
+        own["handbok"] = data
+    if languages.is_multilingual(template):
+        own["sprak"] = languages.language(template, template.language or languages.SWEDISH)
+    return own

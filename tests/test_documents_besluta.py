@@ -362,7 +362,7 @@ def test_skeleton_with_every_field_filled_in(cli, tmp_path: Path) -> None:
     target.write_text(text, encoding="utf-8")
     result = cli("validate", target)
     assert result.exit_code == 0, result.output
-    # every section, and the anmodan's confidential attachment made from its journalposter
+    # every section of the skeleton (kap. 5 included), and the anmodan's confidential attachment made from its journalposter
     assert f"giltigt ({len(in_depth_sections()) + 1} dokument" in result.stdout and "anmodan-om-rattelse-bilaga" in result.stdout
     data = yaml.safe_load(text)
     # explanations stay comments: none was swallowed into a value (e.g. below a "|" block)
