@@ -597,3 +597,99 @@ def test_the_example_case_holds_every_document_of_the_family() -> None:
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     assert {d.replace("-", "_") for d in OURS} <= set(data)
     assert "avslutad_fordjupad" in yaml.safe_load(CLOSED.read_text(encoding="utf-8"))
+
+
+# --- every other rule of the family: one failing input each, with its exact message ---------------
+
+
+def _set(*path: Any, value: Any) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        target = data
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return change
+
+
+def _drop(*path: Any) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        target = data
+        for key in path[:-1]:
+            target = target[key]
+        del target[path[-1]]
+    return change
+
+
+RULES = [
+    # (change to the example, the line the message points at as (text, after), message, warning)
+    (_set("protokoll_arendegenomgang", "skickat", value=dt_date("2026-02-02")), ("skickat: 2026-02-02", ""),
+     "protokoll_arendegenomgang.skickat: protokollet kan inte ha skickats före mötet", False),
+    (_set("protokoll_arendegenomgang", "datum", value=dt_date("2026-02-02")), ("datum: 2026-02-02", ""),
+     "protokoll_arendegenomgang.datum: ärendets möten (moten) har ärendegenomgång 2026-02-03, inte 2026-02-02; kontrollera datumet", True),
+    (_set("protokoll_arendegenomgang", "beslut", value={"fattat": True}), ("beslut:", "protokoll_arendegenomgang:"),
+     "protokoll_arendegenomgang.beslut.text: ange beslutet som fattades vid mötet", False),
+    (_set("prioritering", "bevakning", value={"bevakare": {"namn": "Per Nilsson"}, "ny_bedomning": dt_date("2026-02-05")}),
+     ("ny_bedomning: 2026-02-05", ""), "prioritering.bevakning.ny_bedomning: den nya bedömningen ska vara efter prioriteringens datum", False),
+    (_set("prioritering", "bevakning", value={"bevakare": {"namn": "Per Nilsson"}}), ("bevakning:", "prioritering:"),
+     "prioritering.bevakning: bevakning gäller bara ett ärende på väntelistan (motiverat men inte prioriterat); den står inte i "
+     "dokumentet", True),
+    (lambda d: (d["prioritering"]["beslutsstod"].update(prioriterat=False),
+                d["prioritering"].update(bevakning={"bevakare": {"namn": "Per Nilsson"}}))[0],
+     ("bevakning:", "prioritering:"), "prioritering.bevakning: ange när ärendet på väntelistan bedöms på nytt (bevakning.ny_bedomning)",
+     True),
+    (_set("planeringsunderlag", "tidplan", "klart", value=dt_date("2026-03-01")), ("klart: 2026-03-01", "planeringsunderlag:"),
+     "planeringsunderlag.tidplan.klart: granskningen ska vara klar efter att den påbörjats", False),
+    (_set("agenda_dialogmote", "datum", value=dt_date("2026-04-15")), ("datum: 2026-04-15", ""),
+     "agenda_dialogmote.datum: agendan är daterad efter mötet", False),
+    (_set("agenda_dialogmote", "mote", value={"datum": dt_date("2026-04-15"), "start": "13:00", "slut": "12:00",
+                                              "plats": {"typ": "teams"}}),
+     ("slut: '12:00'", "agenda_dialogmote:"), "agenda_dialogmote.mote.slut: mötet slutar innan det börjar", False),
+    (_set("agenda_dialogmote", "mote", value={"datum": dt_date("2026-04-15"), "start": "13:00", "slut": "15:00",
+                                              "plats": {"typ": "teams", "anslutning": "Länk i kallelsen"}}),
+     ("datum: 2026-04-15", "agenda_dialogmote:"), "agenda_dialogmote.mote.datum: kallelsen anger mötesdagen 2026-04-14; kontrollera "
+     "vilken dag som gäller", True),
+    (_set("lagesrapport", "foregaende_rapport", value=dt_date("2026-06-10")), ("foregaende_rapport: 2026-06-10", ""),
+     "lagesrapport.foregaende_rapport: förra återrapporteringen ska vara före den här rapportens datum", False),
+    (_set("lagesrapport", "sammantrade", value=dt_date("2026-06-09")), ("sammantrade: 2026-06-09", ""),
+     "lagesrapport.sammantrade: sammanträdet kan inte vara före rapportens datum", False),
+    (_set("kommunikationsplan", "versioner", 2, "version", value="2"), ("- version: '2'", "datum: 2026-05-04", 2),
+     "kommunikationsplan.versioner[2].version: version 2 finns redan; ge varje version ett eget nummer", False),
+    (_set("kommunikationsplan", "versioner", 1, "datum", value=dt_date("2026-03-01")), ("datum: 2026-03-01", ""),
+     "kommunikationsplan.versioner[1].datum: versionerna står i tidsordning; den sista är den gällande", False),
+    (_set("slutrapport", "kommunicering", "svar_senast", value=dt_date("2026-10-29")), ("svar_senast: 2026-10-29", ""),
+     "slutrapport.kommunicering.svar_senast: sista dag för synpunkter är före dagen de begärdes", False),
+    (_set("slutrapport", "kommunicering", "inkom", value=dt_date("2026-10-29")), ("inkom: 2026-10-29", ""),
+     "slutrapport.kommunicering.inkom: synpunkterna kan inte ha inkommit innan de begärdes", False),
+    (lambda d: (d["slutrapport"]["kommunicering"].pop("inkom"), d["slutrapport"].update(skickad_till_namnd=dt_date("2026-11-12")))[0],
+     ("skickad_till_namnd: 2026-11-12", ""), "slutrapport.skickad_till_namnd: rapporten skickades till nämnden innan vårdgivarens tid "
+     "för synpunkter gått ut (kommunicering.svar_senast), och inga synpunkter har inkommit", True),
+]
+CLOSING_RULES = [
+    (_set("avslutad_fordjupad", "overlamnas", value=dt_date("2026-11-24")), ("overlamnas: 2026-11-24", ""),
+     "avslutad_fordjupad.overlamnas: ansvaret kan inte lämnas över innan ärendet avslutas", False),
+    (lambda d: d["eskalering"].append({"steg": "4b", "datum": dt_date("2026-12-01"), "beskrivning": "Uppföljning.", "beslutsfattare": "namnd"}),
+     ("datum: 2026-11-25", "avslutad_fordjupad:"), "avslutad_fordjupad.datum: steg 4b i eskaleringen är daterat 2026-12-01, efter "
+     "avslutet", True),
+    (_drop("avslutad_fordjupad", "vardgivaren_informerad"), ("avslutad_fordjupad:", ""),
+     "avslutad_fordjupad.vardgivaren_informerad: vårdgivaren ska få veta att ansvaret återgår till den löpande uppföljningen; ange "
+     "när det skedde", True),
+    (_set("avslutad_fordjupad", "utfall", value="havning"), ("utfall: havning", "avslutad_fordjupad:"),
+     "avslutad_fordjupad.utfall: slutrapporten anger utfallet aterlamnas_lopande (slutrapport.utfall), inte havning", False),
+]
+
+
+@pytest.mark.parametrize(("change", "where", "message", "warning"), RULES + CLOSING_RULES,
+                         ids=[r[2].split(":")[0] + ("-varning" if r[3] else "") for r in RULES + CLOSING_RULES])
+def test_each_rule_names_the_line_and_says_what_to_do(tmp_path: Path, change: Any, where: tuple[Any, ...], message: str,
+                                                      warning: bool) -> None:
+    data = _closed_example() if (change, where, message, warning) in CLOSING_RULES else example_data()
+    change(data)
+    path = case_file(tmp_path, data)
+    result = _run("validate", path)
+    assert result.exit_code == (0 if warning else 1), result.output
+    text, after, *nth = where  # nth: the how-manieth such line after `after` (the versions repeat their fields)
+    line = line_of(path, text, after)
+    for _ in range(1, nth[0] if nth else 1):
+        line = next(n for n, content in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if n > line and content.strip() == text)
+    expected = f"{path}:{line}: {'varning: ' if warning else ''}{message}"
+    assert expected in result.stderr.splitlines(), result.stderr
