@@ -19,7 +19,7 @@ from typing import Any
 from .errors import MallgenError, Problem
 from .output import WriteReport, case_folder, current_files, read_manifest, write_case
 from .pipeline import Case, Checked, Fingerprints, Options, Rendered, check_inputs, input_files, render_document
-from .progress import NoProgress, Progress
+from .status import NoProgress, Progress
 from .templates import DocumentTemplate
 
 

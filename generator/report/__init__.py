@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..case import Source
-from ..progress import NoProgress, Progress
+from ..status import NoProgress, Progress
 from ..templates import template_dirs
 from .export import Built, decimal, figure_tables, render_report, to_csv, to_xlsx
 from .figures import Area, Board, Report, Series, check_report, compute, count_register

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, Problem
-from ..progress import NoProgress, Progress
+from ..status import NoProgress, Progress
 from ..templates import DocumentTemplate, find_template, select_version
 from .figures import FIGURES, Report
 from .inputs import CaseInput

@@ -29,10 +29,10 @@ from ..case import Source, is_date, read_yaml
 from ..context import fill_optional
 from ..errors import DataError, InputError, Problem, UsageError
 from ..organisation import board, load_profile, profile_path
-from ..progress import NoProgress, Progress
 from ..resources import bundled
 from ..rules import check, refused_personnummer
 from ..schema import case_schema, find_schema, schema_dirs, validate
+from ..status import NoProgress, Progress
 from ..templates import catalogue, template_dirs
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
