@@ -57,9 +57,12 @@ _TAG = re.compile(r"<[^>]*>")
 _ATTRIBUTE = re.compile(r"""=\s*"([^"]*)"|=\s*'([^']*)'""")
 
 
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")  # \w is exactly str.isalnum() plus '_'
+
+
 def canonical(text: str) -> str:
     """Letters and digits only, case-folded: how text is compared."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    return _NOT_ALPHANUMERIC.sub("", text.casefold())
 
 
 @dataclass(frozen=True)

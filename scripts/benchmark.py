@@ -33,7 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 EXAMPLE = ROOT / "examples" / "arenden" / "fordjupad-vardcentral.yaml"
 PROFILE = ROOT / "examples" / "organisation.yaml"
-ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+# As installed: Python may keep its compiled modules (an installation has them; without them every
+# start compiles mallgen's modules again, which the bare imports of installed libraries never do).
+ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+       "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 IMPORT_FLOOR = "import click, jinja2, yaml, cerberus, babel"
 
 
