@@ -8,6 +8,7 @@ one process does the work or many.
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import os
 import signal
@@ -144,8 +145,18 @@ def _rendered(tasks: list[_Task], plans: list[_Plan], options: Options, jobs: in
     context = multiprocessing.get_context(start_method)
     if context.get_start_method() == "fork":
         _import_engines(options)  # once, here: every forked worker has them without importing again
-    with context.Pool(min(jobs, len(tasks)), initializer=_start_worker, initargs=(options,)) as pool:
-        yield from pool.imap(_render_task, ((index, plans[index].case, document.id) for index, document in tasks))
+    workers = min(jobs, len(tasks))
+    with context.Pool(workers, initializer=_start_worker, initargs=(options,)) as pool:
+        # A few tasks per worker in flight, no more: results wait here only until their case is
+        # written, so memory stays flat however many cases there are, and however slowly the disk
+        # takes them.
+        pending: collections.deque[Any] = collections.deque()
+        for index, document in tasks:
+            pending.append(pool.apply_async(_render_task, ((index, plans[index].case, document.id),)))
+            if len(pending) >= 4 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def _import_engines(options: Options) -> None:

@@ -185,11 +185,20 @@ def document_benchmark(repeat: int) -> list[Row]:
     text = EXAMPLE.read_text(encoding="utf-8")
     rows = [Row("validera ärendet (läs + schema + regler)", timed(lambda: load_case(EXAMPLE, options), repeat),
                 "yaml.safe_load av samma fil", timed(lambda: yaml.safe_load(text), repeat))]
+    try:
+        from generator.charts import case_charts
+    except ImportError:  # an older version: no charts in case documents
+
+        def case_charts(document_id, context):  # type: ignore[no-untyped-def]
+            return {}
+
     for document in case.documents:
         context = document_context(case, document)
+        charts = case_charts(document.id, context)  # as render_document does
+        context["diagram"] = {name: chart.alt for name, chart in charts.items()}
         meta = document_meta(case, document)
         body = render_markdown(document, context, dirs)
-        html = to_html(body, meta, dirs, for_pdf=True)
+        html = to_html(body, meta, dirs, for_pdf=True, charts=charts)
         ours = partial(render_document, case, document, dirs=dirs)
         # WeasyPrint alone making the same kind of PDF (PDF/A, tagged) from the same page, with the
         # same shared font set-up: what is left is ours (templates, Markdown, metadata, finishing)
