@@ -197,7 +197,7 @@ def context_root(template: DocumentTemplate, known: dict[str, DocumentTemplate],
     profile = dict_shape(find_schema(PROFILE_SCHEMA, sdirs) or {}, definitions)
     common = {"mall": Field(mall), "org": Field(profile)}
     if template.source == "arsrapport":
-        return {**common, **{name: Field(ANY) for name in ("rapport", "team", "avdelning", "diagram", "decimal")}}
+        return {**common, **{name: Field(ANY) for name in ("rapport", "team", "avdelning", "diagram")}}
     ids = [t.id for t in known.values() if t.source == template.source]
     schema = team_schema(ids, sdirs) if template.source == "team" else case_schema(ids, set(), sdirs)
     data = dict_shape(schema, definitions)

@@ -39,6 +39,11 @@ def number(value: int | float) -> str:
     return str(format_decimal(value, locale=LOCALE))
 
 
+def decimal(value: float | None) -> str:
+    """`78.5` -> `78,5`: one decimal, Swedish comma; the same text in documents and CSV (filter `decimal`)."""
+    return "–" if value is None else f"{value:.1f}".replace(".", ",")
+
+
 def clock(value: str) -> str:
     """`13:00` or `13.00` -> `13.00`, the Swedish way of writing a time."""
     return value.replace(":", ".")
@@ -125,6 +130,7 @@ FILTERS: dict[str, Any] = {
     "iso": iso_date,
     "belopp": amount,
     "tal": number,
+    "decimal": decimal,
     "klockslag": clock,
     "janej": yes_no,
     "person": person,

@@ -34,12 +34,25 @@ CONTAINER_STYLES = {
 }
 
 
+class MissingStyleError(Exception):
+    """The Word layout (base.docx) lacks a paragraph or character style the converter uses."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+class _StyleIds(dict[str, str]):
+    def __missing__(self, name: str) -> str:
+        raise MissingStyleError(name)
+
+
 class _Converter:
     def __init__(self, target: Any, document: DocxDocument, charts: Mapping[str, Any] | None = None) -> None:
         self.target = target
         self.charts = charts or {}
         # Style names resolved once: python-docx scans every style of the document per lookup.
-        self.style_ids = {style.name: style.style_id for style in document.styles}
+        self.style_ids = _StyleIds({style.name: style.style_id for style in document.styles})
         self.pictures = 0
         self.document = document
         self.part = document.part

@@ -16,11 +16,12 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markupsafe import Markup
 from mdit_py_plugins.container import container_plugin
 
+from .errors import TemplateError
 from .resources import bundled
 from .templates import LAYOUT, DocumentTemplate, Kind, Markdown, environment, template_error
 
@@ -98,6 +99,13 @@ class DocumentMeta:
     def keywords(self) -> list[str]:
         return [self.diarienummer, self.template_id, "avtalsuppföljning"]
 
+    def as_context(self) -> dict[str, Any]:
+        """`meta` in a layout: the facts and the derived values as plain data (a layout is a
+        template like any other and sees no objects)."""
+        facts = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "organisation"}
+        return {**facts, "internal": self.internal, "full_title": self.full_title, "pdf_language": self.pdf_language,
+                "rtl": self.rtl, "keywords": self.keywords}
+
 
 def _safe_link(url: str) -> bool:
     """Only web and mail links; never file:, javascript:, data: or anything else."""
@@ -142,7 +150,7 @@ def render_markdown(template: DocumentTemplate, context: dict[str, Any], dirs: t
 
 def to_markdown_file(body: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> str:
     """The .md output: a plain header (organisation, diarienummer, date) above the body."""
-    return _render_layout(dirs, "markdown", "dokument.md", body=Markdown(body), meta=meta, org=meta.organisation)
+    return _render_layout(dirs, "markdown", "dokument.md", body=Markdown(body), meta=meta.as_context(), org=meta.organisation)
 
 
 def markdown_to_html(markdown: str, charts: Mapping[str, Any] | None = None) -> str:
@@ -172,13 +180,33 @@ def to_html(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], for_pdf: bool
     css = (bundled("mallar") / LAYOUT / "stil.css").read_text(encoding="utf-8")
     user_css = next((d / LAYOUT / "stil.css" for d in dirs[:-1] if (d / LAYOUT / "stil.css").is_file()), None)
     if user_css is not None:
-        css += "\n" + user_css.read_text(encoding="utf-8")
+        css += "\n" + style_sheet(user_css)
     fonts = bundled("fonts") if for_pdf else None
     return _render_layout(
         dirs, "markup", "dokument.html",
-        body=markdown_to_html(body, charts), meta=meta, org=meta.organisation, css=css,
+        body=markdown_to_html(body, charts), meta=meta.as_context(), org=meta.organisation, css=css,
         for_pdf=for_pdf, fonts=fonts.as_uri() if fonts else "",
     )
+
+
+MAX_CSS_BYTES = 1024 * 1024  # a style sheet is a few kB
+
+
+def style_sheet(path: Path) -> str:
+    """A user's style sheet, safe to put inside `<style>`: `<` is written as the CSS escape `\\3c `,
+    which means the same in a CSS string and cannot end the element (`</style><script>`)."""
+    try:
+        if path.stat().st_size > MAX_CSS_BYTES:
+            raise TemplateError(path, None, f"stilmallen är för stor (högst {MAX_CSS_BYTES // 1024} kB)")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise TemplateError(path, line, "stilmallen är inte sparad som UTF-8; spara den som UTF-8 i din textredigerare") from None
+    except OSError as exc:
+        from .errors import os_reason
+
+        raise TemplateError(path, None, f"stilmallen kan inte läsas ({os_reason(exc)})") from None
+    return text.replace("<", "\\3c ")
 
 
 def _render_layout(dirs: tuple[Path, ...], kind: Kind, name: str, **context: Any) -> str:
@@ -267,19 +295,30 @@ def to_docx(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], charts: Mappi
     """Stage 2b: the Markdown body as a docxtpl subdocument inside base.docx, reproducible bytes."""
     from docxtpl import DocxTemplate
 
-    from .markdown_docx import add_markdown, set_language
+    from .markdown_docx import MissingStyleError, add_markdown, set_language
 
     base = _find_layout_file(dirs, meta.template_id, "base.docx")
-    template = DocxTemplate(str(base))
-    subdoc = template.new_subdoc()
-    add_markdown(subdoc.subdocx, subdoc.subdocx, body, charts)
+    try:
+        template = DocxTemplate(str(base))
+        subdoc = template.new_subdoc()
+    except Exception as exc:  # python-docx raises many kinds for a file that is no Word document
+        raise TemplateError(base, None, f"Word-mallen kan inte läsas: den är ingen giltig DOCX-fil ({type(exc).__name__}). "
+                            "Spara den på nytt som Word-dokument (.docx)") from None
+    try:
+        add_markdown(subdoc.subdocx, subdoc.subdocx, body, charts)
+    except MissingStyleError as exc:
+        raise TemplateError(base, None, f"Word-mallen saknar formatmallen '{exc.name}'; utgå från den inbyggda "
+                            "mallar/_layout/base.docx, som har alla formatmallar dokumenten använder") from None
     if meta.lang is not None:
         set_language(subdoc.subdocx, meta.lang, rtl=meta.rtl)
+    # The body goes in as its WordprocessingML text, never as the Subdoc: its python-docx document
+    # has a save() that writes anywhere, and a layout is a template like any other.
+    body_xml = Markup(str(subdoc))
     try:
-        template.render({"body": subdoc, "meta": meta, "org": meta.organisation}, jinja_env=environment(dirs, "markup"))
-    except jinja2.TemplateError as exc:
+        template.render({"body": body_xml, "meta": meta.as_context(), "org": meta.organisation}, jinja_env=environment(dirs, "markup"))
+    except Exception as exc:  # as in render_markdown; the XML of a DOCX has no line numbers worth naming
         error = template_error(exc)
-        raise type(error)(base, None, str(exc)) from None
+        raise TemplateError(base, None, str(error).split(": mallfel: ", 1)[-1]) from None
     buffer = io.BytesIO()
     template.save(buffer)
     return normalize_zip(buffer.getvalue(), {"docProps/core.xml": core_properties(meta), **word_native(buffer.getvalue())})

@@ -12,11 +12,13 @@ from typing import Any, Literal
 
 import jinja2
 import yaml
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import MAX_RANGE
 
 from .errors import InputError, TemplateError, os_reason
 from .formatting import FILTERS
 from .resources import bundled
+from .sandbox import BoundedEnvironment, TemplateLimitError
+from .sandbox import Markdown as Markdown  # where templates' text types have always been imported from
 
 AUDIENCES = {"intern": "Intern", "extern": "Extern", "namnd": "Nämnd eller styrelse"}
 CASE_TYPES = {"fordjupad": "fördjupad uppföljning", "lopande": "löpande uppföljning"}
@@ -283,10 +285,6 @@ def find_template(doc_id: str, dirs: tuple[Path, ...]) -> DocumentTemplate:
     return templates[doc_id]
 
 
-class Markdown(str):
-    """Text that is already Markdown: inserted as is, not escaped."""
-
-
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!{}])")
 _MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(?=\s|$)", re.M)
 _ENTITY = re.compile(r"&(?=#?\w+;)")
@@ -378,10 +376,8 @@ def environment(dirs: tuple[Path, ...], kind: Kind) -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    if kind == "markdown":
-        env = ImmutableSandboxedEnvironment(autoescape=False, finalize=escape_markdown, **options)
-    else:
-        env = ImmutableSandboxedEnvironment(autoescape=True, **options)
+    markdown = kind == "markdown"  # Markdown: plain values escaped as Markdown; markup: as HTML/XML
+    env = BoundedEnvironment(autoescape=not markdown, **({"finalize": escape_markdown} if markdown else {}), **options)
     env.filters.update(FILTERS)
     env.filters["md"] = as_markdown
     env.filters["fyll"] = fill_text
@@ -414,10 +410,16 @@ def template_error(exc: Exception) -> TemplateError:
         attribute = re.search(r"attribute '([^']+)'", str(exc))
         what = f"attributet '{attribute.group(1)}'" if attribute else "det"
         message = f"otillåten åtgärd: mallen får inte använda {what}. Mallar körs i en sandlåda utan åtkomst till Python och filsystemet"
+    elif isinstance(exc, TemplateLimitError):
+        message = f"mallen stoppades: {exc}"
+    elif isinstance(exc, OverflowError) and "MAX_RANGE" in str(exc):
+        message = f"mallen stoppades: range() får ge högst {MAX_RANGE:,} tal".replace(",", " ")
     elif isinstance(exc, jinja2.TemplateError):
         message = str(exc)
     elif isinstance(exc, RecursionError):
-        message = "mallen inkluderar sig själv (oändlig rekursion)"
+        message = "mallen är för djupt nästlad eller anropar sig själv utan slut (oändlig rekursion)"
+    elif isinstance(exc, MemoryError):
+        message = "mallen stoppades: minnet tog slut (mallen skapar för stora värden)"
     else:
         detail = f": {exc}" if str(exc) else ""
         message = (f"mallen kunde inte köras ({type(exc).__name__}{detail}); kontrollera att filter som "

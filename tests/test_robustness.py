@@ -407,8 +407,8 @@ def user_templates(tmp_path: Path, body: str, css: str | None = None, schema: st
          SANDBOX.format("__class__")),
         ("# Rubrik\n\n{{ cycler.__init__.__globals__.os.popen('id').read() }}\n", 11,
          SANDBOX.format("__init__")),
-        ("# Rubrik\n\n{{ lipsum.__globals__['os'] }}\n", 11,
-         SANDBOX.format("__globals__")),
+        ("# Rubrik\n\n{{ lipsum.__globals__['os'] }}\n", 11,  # lipsum is not there at all (it makes text of any length)
+         "okänd variabel eller fält: 'lipsum' finns inte; kontrollera stavningen"),
         ("# Rubrik\n\n{% include '/etc/passwd' %}\n", 11, "mallen '/etc/passwd' finns inte"),
         ("# Rubrik\n\n{% include '../../../../etc/passwd' %}\n", 11, "mallen '../../../../etc/passwd' finns inte"),
     ],

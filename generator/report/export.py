@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, Problem
+from ..formatting import decimal as decimal  # the figures' text, also in the CSV files
 from ..templates import DocumentTemplate, find_template, select_version
+from .context import report_context, summary_context
 from .figures import FIGURES, Report
 from .inputs import CaseInput
 
@@ -59,11 +61,6 @@ def figure_tables(report: Report) -> dict[str, tuple[list[str], list[list[Any]]]
         ]
         tables["nyckeltal"] = (["Indikator", "Enhet", "Vårdgivare", "Period", "Värde"], rows)
     return tables
-
-
-def decimal(value: float | None) -> str:
-    """`78.5` -> `78,5`: one decimal, Swedish comma; the same text in documents and CSV."""
-    return "–" if value is None else f"{value:.1f}".replace(".", ",")
 
 
 def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
@@ -216,7 +213,7 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
 
     template = _version(REPORT_ID, dirs, report.date, notes)
     charts, alt = report_charts(report)
-    context = {"rapport": report, "org": profile, "mall": template.as_context(), "diagram": alt, "decimal": decimal}
+    context = {"rapport": report_context(report, template.internal), "org": profile, "mall": template.as_context(), "diagram": alt}
     body = render_markdown(template, context, dirs)
     meta = _meta(report, template, f"{region} {report.year}", report.date)
     out += render_formats(template, body, meta, formats, dirs, charts, cases=report.inputs.cases)
@@ -229,17 +226,17 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
     if report.summaries:
         for summary in report.summaries:
             team_template = _version(TEAM_ID, dirs, summary.data["datum"], notes)
-            context = {"rapport": report, "team": summary, "org": profile, "mall": team_template.as_context(), "decimal": decimal}
+            context = {"rapport": report_context(report, team_template.internal), "team": summary_context(summary),
+                       "org": profile, "mall": team_template.as_context()}
             body = render_markdown(team_template, context, dirs)
             meta = _meta(report, team_template, f"{summary.team} {report.year}", summary.data["datum"])
             out += render_formats(team_template, body, meta, formats, dirs, {}, f"{TEAM_ID}-{summary.slug}")
         date = report.department.get("datum") or max(s.data["datum"] for s in report.summaries)
         department_template = _version(DEPARTMENT_ID, dirs, date, notes)
         context = {
-            "rapport": report,
+            "rapport": report_context(report, department_template.internal),
             "org": profile,
             "mall": department_template.as_context(),
-            "decimal": decimal,
             "avdelning": report.department,
         }
         body = render_markdown(department_template, context, dirs)
