@@ -63,7 +63,83 @@ def person(value: dict[str, Any]) -> str:
     return text
 
 
-PERSONNUMMER = re.compile(r"(?<![\d-])(\d{2})?(\d{6})([-+]?)(\d{4})(?![\d-])")
+# A personnummer as people write it: 19121212-1212, 121212-1212, 121212+1212 (over 100), 1912121212.
+# A hyphen glued to it ("-19121212-1212-") does not hide it, nor does a space around the hyphen or
+# a line break inside (a folded YAML line, a wrapped PDF line).
+PERSONNUMMER = re.compile(r"(?<!\d)(\d{2})?(\d{6})([ \t]?[-+][ \t]*(?:\n[ \t]*)?|[ \t]*\n[ \t]*|)(\d{4})(?!\d)", re.ASCII)
+
+# What can sit inside a number without a reader seeing it, or stand for one of its characters:
+# invisible characters, other dashes, digits of other scripts and widths, %2D in a link, &#45; and
+# \- in Markdown. Text holding any of them is read through `_skeleton`.
+_INVISIBLE = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+_DASHES = "\u2010-\u2015\u2212\ufe58\ufe63\uff0b\uff0d"
+_DISGUISED = re.compile(rf"[{_INVISIBLE}{_DASHES}%&\\]|(?![0-9])\d")
+_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_INVISIBLE_CHAR = re.compile(rf"[{_INVISIBLE}]")
+_DASH_CHAR = re.compile(rf"[{_DASHES}]")
+
+
+def _plain_char(text: str) -> str:
+    """One character (or entity, escape) as the digit or sign it shows, else '' (not part of a number)."""
+    import html
+    import unicodedata
+
+    if len(text) > 1:
+        text = html.unescape(text) if text.startswith("&") else chr(int(text[1:], 16)) if text.startswith("%") else text[1:]
+    if len(text) != 1:
+        return ""
+    if text.isdecimal():
+        return str(unicodedata.decimal(text))
+    if _DASH_CHAR.fullmatch(text):
+        return "+" if text in "\uff0b" else "-"
+    return text if text in "-+" else ""
+
+
+def _skeleton(text: str) -> tuple[str, list[int]]:
+    """`text` as a reader sees its digits, and for each character of it the index in `text` it starts at
+    (a last entry: len(text)). Invisible characters are left out; `%2D`, `&#45;`, `\\-`, `１`, `–`
+    become `-`, `-`, `-`, `1`, `-`."""
+    out: list[str] = []
+    starts: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if _INVISIBLE_CHAR.match(ch):
+            i += 1
+            continue
+        step, shown = 1, ch
+        if ch == "%" and (m := _PERCENT.match(text, i)) and (c := _plain_char(m.group(0))):
+            step, shown = 3, c
+        elif ch == "&" and (m := _ENTITY.match(text, i)) and (c := _plain_char(m.group(0))):
+            step, shown = len(m.group(0)), c
+        elif ch == "\\" and i + 1 < n and text[i + 1] in "-+":
+            step, shown = 2, text[i + 1]
+        elif ch.isdecimal() or _DASH_CHAR.match(ch):
+            shown = _plain_char(ch) or ch
+        out.append(shown)
+        starts.append(i)
+        i += step
+    starts.append(n)
+    return "".join(out), starts
+
+
+def personnummer_spans(text: str, keep: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
+    """Every valid personnummer in `text` (not in `keep`, as `digits10`): (start, end, the number as
+    written plainly, e.g. 19121212-1212), the span being that of `text` however the number is disguised."""
+    from personnummer import personnummer
+
+    disguised = _DISGUISED.search(text) is not None
+    shown, starts = _skeleton(text) if disguised else (text, [])
+    found: list[tuple[int, int, str]] = []
+    for match in PERSONNUMMER.finditer(shown):
+        sign = match.group(3).strip()
+        number = f"{match.group(1) or ''}{match.group(2)}{sign}{match.group(4)}"
+        if not personnummer.valid(number) or digits10(number) in keep:
+            continue
+        start, end = (starts[match.start()], starts[match.end()]) if disguised else match.span()
+        found.append((start, end, number))
+    return found
 
 
 def digits10(number: str) -> str:
@@ -72,26 +148,22 @@ def digits10(number: str) -> str:
 
 
 def mask_personnummer(text: str, keep: frozenset[str] = frozenset()) -> str:
-    """Masks every personnummer-shaped string: `19121212-1212` -> `19XXXXXX-XXXX`.
+    """Masks every personnummer, however written: `19121212-1212` -> `19XXXXXX-XXXX`.
 
     `keep` (numbers as `digits10`) stay as written: a sole trader's organisationsnummer.
     """
-    from personnummer import personnummer
-
-    def replace(match: re.Match[str]) -> str:
-        if not personnummer.valid(match.group(0)) or digits10(match.group(0)) in keep:
-            return match.group(0)
-        century = match.group(1) or ""
-        return f"{century}XXXXXX{match.group(3) or '-'}XXXX"
-
-    return PERSONNUMMER.sub(replace, text)
+    if not any(ch.isdigit() for ch in text):
+        return text
+    for start, end, number in reversed(personnummer_spans(text, keep)):
+        century = number[:2] if len(re.sub(r"\D", "", number)) == 12 else ""
+        sign = "+" if "+" in number else "-"
+        text = f"{text[:start]}{century}XXXXXX{sign}XXXX{text[end:]}"
+    return text
 
 
 def find_personnummer(text: str, keep: frozenset[str] = frozenset()) -> list[str]:
-    """Every valid personnummer in `text`, except those in `keep` (as `digits10`)."""
-    from personnummer import personnummer
-
-    return [m.group(0) for m in PERSONNUMMER.finditer(text) if personnummer.valid(m.group(0)) and digits10(m.group(0)) not in keep]
+    """Every valid personnummer in `text`, however written, except those in `keep` (as `digits10`)."""
+    return [number for _, _, number in personnummer_spans(text, keep)]
 
 
 def public_numbers(data: dict[str, Any]) -> frozenset[str]:

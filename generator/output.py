@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -58,6 +59,16 @@ def _locked(folder: Path) -> Iterator[None]:
         yield
 
 
+@functools.cache
+def file_mode() -> int:
+    """The permissions a file created now gets (0666 less the umask): documents holding patient data
+    are as readable as the user's other files, never more. Read once: os.umask can only be read by
+    setting it, and the process sets it back at once."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -65,7 +76,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temp, 0o644)
+        os.chmod(temp, file_mode())  # mkstemp makes 0600; a new file gets what the user's umask gives
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -340,7 +340,9 @@ def to_formats(body: str, meta: DocumentMeta, formats: tuple[str, ...], dirs: tu
             content = to_html(body, meta, dirs, charts=charts).encode("utf-8")
         elif extension == "pdf":
             page = to_html(body, meta, dirs, for_pdf=True, charts=charts)
-            out.append((extension, to_pdf(page, meta, dirs), html_text(page)))
+            # The scan reads the page WeasyPrint lays out, and what the XMP metadata says of the document.
+            metadata = "\n".join([meta.full_title, meta.author, meta.diarienummer, meta.case_id, *meta.keywords])
+            out.append((extension, to_pdf(page, meta, dirs), html_text(page) + "\n" + metadata))
             continue
         else:
             content = to_docx(body, meta, dirs, charts=charts)

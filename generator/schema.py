@@ -126,12 +126,73 @@ def schema_dirs(extra: Path | None = None) -> list[Path]:
 
 
 def find_schema(name: str, dirs: list[Path]) -> dict[str, Any] | None:
-    """The schema `name`.yaml from the first folder that has it, with `inkludera` resolved."""
+    """The schema `name`.yaml from the first folder that has it, with `inkludera` resolved.
+
+    A user's schema for something the bundled schemas define keeps the bundled markers
+    (`keep_markers`): it may add fields and rules, never make an internal field public.
+    """
     for folder in dirs:
         path = folder / f"{name}.yaml"
         if path.is_file():
-            return _load(path, tuple(dirs))
+            schema = _load(path, tuple(dirs))
+            builtin = bundled("schema")
+            if folder != builtin and (builtin / path.name).is_file():
+                return _with_markers(path, tuple(dirs), builtin / path.name)
+            return schema
     return None
+
+
+# What a user schema cannot take away from a field the bundled schema defines: the markers that keep
+# it inside the team or inside a confidential attachment, and that the pipeline can rely on it.
+KEPT_RULES = ("intern", "sekretess")
+
+
+@cache
+def _with_markers(path: Path, dirs: tuple[Path, ...], builtin: Path) -> dict[str, Any]:
+    schema = copy.deepcopy(_load(path, dirs))
+    reference = _load(builtin, (builtin.parent,))
+    if path.stem == DEFINITIONS:  # named groups of fields (`schema: person`), each a mapping of fields
+        for name, fields in reference.items():
+            if isinstance(fields, dict) and isinstance(schema.get(name), dict):
+                keep_markers(schema[name], fields, top=False)
+    else:
+        keep_markers(schema, reference, top=path.stem == BASE)
+    return schema
+
+
+def keep_markers(fields: dict[str, Any], builtin: dict[str, Any], top: bool = True) -> None:
+    """Copy every `intern: true` / `sekretess: true` of `builtin` onto the same field of `fields`,
+    at any depth (dict fields and list items alike), and keep the bundled top-level fields' `required`
+    and `type` (the pipeline reads `arende.id`, `vardgivare`, `avtal` without asking)."""
+    for key, rule in builtin.items():
+        if not isinstance(rule, dict):
+            continue
+        mine = fields.get(key)
+        if not isinstance(mine, dict):
+            if any(rule.get(marker) for marker in KEPT_RULES):
+                fields[key] = {**({} if mine is None else {"schema": mine} if isinstance(mine, str) else {}), **rule}
+            continue
+        for marker in KEPT_RULES:
+            if rule.get(marker):
+                mine[marker] = True
+        if top:
+            for name in ("required", "type"):
+                if name in rule and (name != "required" or rule[name]):
+                    mine[name] = rule[name]
+        _keep_inner(mine, rule)
+
+
+def _keep_inner(mine: dict[str, Any], rule: dict[str, Any]) -> None:
+    inner, own = rule.get("schema"), mine.get("schema")
+    if not isinstance(inner, dict) or not isinstance(own, dict):
+        return
+    if rule.get("type") == "list":  # the rule of the items
+        for marker in KEPT_RULES:
+            if inner.get(marker):
+                own[marker] = True
+        _keep_inner(own, inner)
+    else:
+        keep_markers(own, inner, top=False)
 
 
 @cache
@@ -223,6 +284,7 @@ def reset_caches() -> None:
     """Forget every schema read so far (the live preview re-reads them after an edit)."""
     _read.cache_clear()
     _load.cache_clear()
+    _with_markers.cache_clear()
     _case_schema.cache_clear()
     _VALIDATORS.clear()
 

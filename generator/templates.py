@@ -262,11 +262,35 @@ def catalogue(dirs: tuple[Path, ...]) -> dict[str, DocumentTemplate]:
             current = parse_template(path)
             older = tuple(parse_template(p) for p in sorted((path.parent / VERSIONS).glob("*.md")))
             found[path.parent.name] = replace(current, superseded=older) if older else current
+    if len(dirs) > 1:
+        _keep_catalogue_audience(found, catalogue(dirs[-1:]))
     for template in found.values():
         if template.parent is not None and (found.get(template.parent) is None or found[template.parent].parent is not None):
             line = front_matter_lines(front_matter_text(template.path) or "").get("bilaga_till", 1)
             raise TemplateError(template.path, line, f"bilaga_till: dokumentet '{template.parent}' finns inte (eller är själv en bilaga)")
     return dict(sorted(found.items(), key=lambda item: (_section_key(item[1].section), item[0])))
+
+
+def _keep_catalogue_audience(found: dict[str, DocumentTemplate], bundled: dict[str, DocumentTemplate]) -> None:
+    """A user's template for a document of the catalogue keeps the catalogue's audience and, for a
+    confidential attachment, its parent: the audience decides which fields a document may see, so a
+    user folder declaring `malgrupp: intern` for a letter to the provider would hand it the team's
+    internal assessment."""
+    for doc_id, template in found.items():
+        known = bundled.get(doc_id)
+        if known is None or template.path == known.path:
+            continue
+        for version in template.versions:
+            lines = front_matter_lines(front_matter_text(version.path) or "")
+            if version.audience != known.audience:
+                raise TemplateError(version.path, lines.get("malgrupp", 1),
+                                    f"malgrupp: '{doc_id}' är ett dokument i katalogen med målgruppen {known.audience}; "
+                                    "en egen mall för det kan inte ändra målgruppen. "
+                                    f"Skriv malgrupp: {known.audience}, eller ge mallen ett eget id")
+            if version.parent != known.parent:
+                expected = f"bilaga_till: {known.parent}" if known.parent else "ingen bilaga_till"
+                raise TemplateError(version.path, lines.get("bilaga_till", lines.get("malgrupp", 1)),
+                                    f"'{doc_id}' är ett dokument i katalogen med {expected}; en egen mall för det kan inte ändra det")
 
 
 def _section_key(section: str) -> tuple[int, ...]:
@@ -304,20 +328,41 @@ def escape_markdown(value: Any) -> str:
     text = _WHITESPACE.sub(" ", str(value)).strip(" ")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
+    text = _CONTAINER_RUN.sub(r"\\\1", text)  # `::: beslut` at the start of a line would open a box
     # The backslash goes before the punctuation: "18\\. september" (a backslash before a digit is no escape in CommonMark).
     return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
 
 
-_CONTAINER_FENCE = re.compile(r"^(\s*)(:::)", re.M)
+_CONTAINER_RUN = re.compile(r"(?<!\\)(:{3,})")
+_RAW_HTML = re.compile(r"(?<!\\)<")
+_IMAGE = re.compile(r"(?<!\\)!\[")
+_LINK_TARGET = re.compile(r"(?<!\\)\]\((\s*<?)([^)\s>]*)")
+_LINK_DEFINITION = re.compile(r"^([ ]{0,3})\[([^\]\n]+)\]:[ \t]*<?([^\s>]*)", re.M)
+DATA_LINK_SCHEMES = ("http://", "https://", "mailto:", "#")
+
+
+def _safe_target(target: str) -> bool:
+    return target.strip().lower().startswith(DATA_LINK_SCHEMES)
 
 
 def as_markdown(value: Any) -> Markdown:
-    """Filter `md`: a free-text field written in Markdown (raw HTML in it is never rendered).
+    """Filter `md`: a free-text field written in Markdown, made safe for every format, the .md file
+    included (whatever renders it later):
 
-    `:::` blocks belong to templates: in data they would forge a secrecy or decision box.
+    - `:::` blocks belong to templates: in data, anywhere (also in a block quote or a list), they
+      would forge a secrecy or decision box, so every `:::` is escaped;
+    - raw HTML and autolinks: `<` is escaped, so `<script>` stays text;
+    - images: `![…](…)` stays text, so no viewer fetches a picture from elsewhere;
+    - links: only http(s), mailto and `#`; any other target (`javascript:`, `file:`, `data:`, a
+      disguised scheme) leaves the brackets as text.
     """
     text = "" if value is None else str(value).strip()
-    return Markdown(_CONTAINER_FENCE.sub(r"\1\\\2", text))
+    text = _CONTAINER_RUN.sub(r"\\\1", text)
+    text = _RAW_HTML.sub(r"\\<", text)
+    text = _IMAGE.sub(r"\\!\\[", text)
+    text = _LINK_TARGET.sub(lambda m: m.group(0) if _safe_target(m.group(2)) else "\\" + m.group(0), text)
+    text = _LINK_DEFINITION.sub(lambda m: m.group(0) if _safe_target(m.group(3)) else f"{m.group(1)}\\{m.group(0)[len(m.group(1)):]}", text)
+    return Markdown(text)
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")

@@ -781,9 +781,11 @@ def _schema_without_internal_markers() -> str:
     return re.sub(r",\s*intern: true|\n\s*intern: true", "", text)
 
 
-def test_leak_scan_stops_a_leaking_user_template(tmp_path: Path, output: Path) -> None:
-    """A user schema drops the `intern` markers, so the context lets the fields through; the
-    scan of the rendered files still finds them, names the field and writes nothing."""
+def test_leak_scan_stops_a_leaking_user_template(tmp_path: Path, output: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user schema drops the `intern` markers and, as if the bundled markers were not kept
+    (`schema.keep_markers` switched off: the first line of defence failing), the context lets the
+    fields through; the scan of the rendered files still finds them, names the field and writes nothing."""
+    monkeypatch.setattr("generator.schema.keep_markers", lambda *args, **kwargs: None)
     path = case_file(tmp_path)
     templates = user_templates(tmp_path, LEAKING_TEMPLATE, schema=_schema_without_internal_markers())
     source = path.read_text(encoding="utf-8").splitlines()
@@ -810,6 +812,7 @@ def test_leak_scan_sees_what_the_pdf_shows(tmp_path: Path, monkeypatch: pytest.M
 
     templates = user_templates(tmp_path, LEAKING_TEMPLATE, schema=_schema_without_internal_markers())
     monkeypatch.setattr(leaks, "check", lambda *args: None)
+    monkeypatch.setattr("generator.schema.keep_markers", lambda *args, **kwargs: None)
     out = tmp_path / "ut"
     assert invoke("render", case_file(tmp_path), "--mallar", templates, "-o", out, "-f", "pdf,docx").exit_code == 0
     folder = out / "FU-2026-014"

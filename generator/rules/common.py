@@ -137,4 +137,14 @@ def refused_personnummer(data: dict[str, Any], src: Source, keys: list[str], kee
     return problems
 
 
-RULES: list[Rule] = [contract, deviations, escalation]
+def identifiers(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
+    """A case id or diarienummer holding a personnummer would put it in folder names, manifest.json
+    and every document's metadata, where no masking reaches."""
+    for key, name in (("id", "ärende-id"), ("diarienummer", "diarienumret")):
+        value = get(data, "arende", key)
+        if isinstance(value, str) and find_personnummer(value):
+            yield src.problem(("arende", key), f"{name} innehåller ett personnummer; det blir mappens namn och står i manifest.json "
+                              "och i dokumentens metadata, där det inte kan maskeras. Använd ett id utan personnummer")
+
+
+RULES: list[Rule] = [contract, deviations, escalation, identifiers]
