@@ -62,6 +62,7 @@ class _Loader(yaml.SafeLoader, _Resolver):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.lines: dict[FieldPath, int] = {}
+        self.key_tags: tuple[str, ...] = ("tag:yaml.org,2002:str",)
         self._nodes = 0
         self._depth = 0
 
@@ -96,7 +97,7 @@ class _Loader(yaml.SafeLoader, _Resolver):
                 if isinstance(key, yaml.ScalarNode) and key.tag == "tag:yaml.org,2002:merge":
                     self._record(value, path, depth + 1)
                     continue
-                if not isinstance(key, yaml.ScalarNode) or key.tag != "tag:yaml.org,2002:str":
+                if not isinstance(key, yaml.ScalarNode) or key.tag not in self.key_tags:
                     shown = key.value if isinstance(key, yaml.ScalarNode) else "[…]" if isinstance(key, yaml.SequenceNode) else "{…}"
                     raise _Refused(key_line, f"fältnamnet '{shown}' är inte text; fältnamn skrivs som ord, t.ex. 'rubrik:'")
                 if key.value in seen:
@@ -167,11 +168,15 @@ def dotted(path: FieldPath) -> str:
     return out
 
 
-def parse_yaml(text: str, name: str | Path) -> Source:
-    """Parse YAML text; every failure is an InputError naming file and line."""
+def parse_yaml(text: str, name: str | Path, numbered_keys: bool = False) -> Source:
+    """Parse YAML text; every failure is an InputError naming file and line.
+
+    `numbered_keys`: keys may also be whole numbers (a handbook's numbered steps), not only text."""
     loader: _Loader | None = None
     try:
         loader = _Loader(text)
+        if numbered_keys:
+            loader.key_tags = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int")
         data = loader.get_single_data()
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
@@ -256,7 +261,7 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     return f"ogiltig YAML ({(exc.problem or exc.context or '').strip()}); kontrollera indrag, kolon och citattecken"
 
 
-def read_yaml(path: str | Path, what: str = "ärendefilen") -> Source:
+def read_yaml(path: str | Path, what: str = "ärendefilen", numbered_keys: bool = False) -> Source:
     """Read and parse a YAML file, refusing what is not a sensible YAML mapping."""
     path = Path(path)
     try:
@@ -285,7 +290,7 @@ def read_yaml(path: str | Path, what: str = "ärendefilen") -> Source:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"{path}:{line}: filen är inte UTF-8. Spara den som UTF-8 i din textredigerare.") from None
-    source = parse_yaml(text, path)
+    source = parse_yaml(text, path, numbered_keys)
     if source.data is None:
         raise InputError(f"{path}: filen är tom. Börja från en mall: 'mallgen new fordjupad -o {path.name}'.")
     if not isinstance(source.data, dict):

@@ -23,9 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .errors import DataError, MallgenError, Problem, TemplateError
+from .errors import DataError, MallgenError, Problem, TemplateError, working_on
 from .resources import bundled
 from .samples import BASELINE, SAMPLE, baseline_path, render_sample
 from .schema import DEFINITIONS, PROFILE_SCHEMA, case_schema, find_schema, schema_dirs, section_key, team_schema
@@ -38,6 +36,7 @@ from .templates import (
     DocumentTemplate,
     catalogue,
     environment,
+    front_matter,
     front_matter_lines,
     front_matter_text,
     handbook_data,
@@ -89,33 +88,75 @@ def check_templates(user_dir: Path | None = None, accept: bool = False) -> Check
         if source.parent.name.startswith("_"):
             continue
         result.templates += 1
-        versions = [source, *sorted((source.parent / VERSIONS).glob("*.md"))]
-        parsed: list[DocumentTemplate] = []
-        for path in versions:
-            problems.update(front_matter_problems(path))
-            try:
-                parsed.append(parse_template(path))
-            except TemplateError:
-                continue  # front_matter_problems said why
-        problems.update(_validity_problems(parsed))
-        static: set[Problem] = set()
-        for template in parsed:
-            static.update(accessibility_problems(template.path))
-            if known:
-                static.update(lint_template(env, template, context_root(template, known, sdirs)))
-        problems.update(static)
-        current = known.get(source.parent.name)
-        broken = any(not p.warning and p.file == str(source) for p in static)
-        if current is not None and current.path == source and not broken:  # a broken template's sample says nothing new
-            found, detail, accepted = _sample(current, user_dir, accept)
-            problems.update(found)
-            details.update(detail)
-            result.accepted += accepted
+        with working_on(source):
+            _check_one(source, folder, known, env, sdirs, user_dir, accept, result, problems, details)
     for partial in sorted([*folder.glob("_*/*.md"), *folder.glob(f"{LAYOUT}/*.html")]):
         problems.update(syntax_problems(env, partial, partial.relative_to(folder).as_posix()))
+    if user_dir is not None:
+        problems.update(schema_problems(user_dir, sdirs))
+        for word in sorted(user_dir.glob("*/base.docx")):
+            if not _is_word_document(word):
+                problems.add(Problem(str(word), 0, "", "Word-mallen är ingen giltig DOCX-fil; spara den på nytt som Word-dokument (.docx)"))
     ordered = sorted(problems, key=lambda p: (p.file, p.line, p.warning, p.message))
     result.findings = [Finding(replace(p, file=shown_path(p.file)), details.get(p, "")) for p in ordered]
     return result
+
+
+def _check_one(source: Path, folder: Path, known: dict[str, DocumentTemplate], env: Any, sdirs: list[Path], user_dir: Path | None,
+               accept: bool, result: CheckResult, problems: set[Problem], details: dict[Problem, str]) -> None:
+    """One template folder: its versions' front matter, the static walk, accessibility, its sample."""
+    versions = [source, *sorted((source.parent / VERSIONS).glob("*.md"))]
+    parsed: list[DocumentTemplate] = []
+    for path in versions:
+        problems.update(front_matter_problems(path))
+        try:
+            parsed.append(parse_template(path))
+        except TemplateError:
+            continue  # front_matter_problems said why
+    problems.update(_validity_problems(parsed))
+    static: set[Problem] = set()
+    for template in parsed:
+        static.update(accessibility_problems(template.path))
+        if known:
+            try:
+                static.update(lint_template(env, template, context_root(template, known, sdirs)))
+            except MallgenError:
+                continue  # a schema that cannot be read: `schema_problems` names it
+    problems.update(static)
+    current = known.get(source.parent.name)
+    broken = any(not p.warning and p.file == str(source) for p in static)
+    if current is not None and current.path == source and not broken:  # a broken template's sample says nothing new
+        found, detail, accepted = _sample(current, user_dir, accept)
+        problems.update(found)
+        details.update(detail)
+        result.accepted += accepted
+
+
+def _is_word_document(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            return "word/document.xml" in package.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def schema_problems(folder: Path, sdirs: list[Path]) -> list[Problem]:
+    """Every schema file of a user's folder that cannot be used (YAML, rules, patterns), as problems."""
+    from .errors import InputError
+
+    problems = []
+    for path in sorted(folder.glob("*.yaml")):
+        with working_on(path):
+            try:
+                find_schema(path.stem, sdirs)
+            except InputError as exc:
+                for line in str(exc).splitlines():
+                    match = _LOCATED.fullmatch(line)
+                    where = (match["file"], int(match["line"]), match["message"]) if match else (str(path), 0, line.removeprefix(f"{path}: "))
+                    problems.append(Problem(where[0], where[1], "", where[2]))
+    return problems
 
 
 def shown_path(file: str) -> str:
@@ -140,7 +181,7 @@ def front_matter_problems(path: Path) -> list[Problem]:
         return [Problem(str(path), exc.line or 1, "", message)]
     front = front_matter_text(path) or ""
     lines = front_matter_lines(front)
-    meta: dict[str, Any] = yaml.safe_load(front) or {}
+    meta: dict[str, Any] = front_matter(path, front)
     for key in meta:
         if key not in FRONT_MATTER_KEYS:
             problems.append(Problem(str(path), lines.get(key, 1), "", f"okänt fält '{key}' i front matter; kända fält: {', '.join(FRONT_MATTER_KEYS)}",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
+import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -11,14 +14,41 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import DataError, MallgenError, Problem
+from .errors import DataError, MallgenError, Problem, current_input
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+# Control characters (and the bidirectional overrides that reorder a line) in a file name or a
+# field name must never reach the terminal raw: ESC sequences would move the cursor, recolour or
+# clear the screen, or forge a message. They are shown as \x1b, \u202e.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal: line breaks and tabs kept, every other control character escaped."""
+    return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+def echo(text: str = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo of `printable(text)`: everything mallgen says goes through here."""
+    click.echo(printable(text), err=err, nl=nl)
+
+
+MAX_MESSAGES_PER_FILE = 50  # a file with more errors gets one line saying how many more
+
+
 def _report(problems: list[Problem]) -> None:
+    """Every problem, at most MAX_MESSAGES_PER_FILE per file (a broken table can give millions)."""
+    shown: dict[str, int] = {}
     for problem in problems:
-        click.echo(str(problem), err=True)
+        count = shown.get(problem.file, 0) + 1
+        shown[problem.file] = count
+        if count <= MAX_MESSAGES_PER_FILE:
+            echo(str(problem), err=True)
+    for file, count in shown.items():
+        if count > MAX_MESSAGES_PER_FILE:
+            echo(f"{file}: … och {count - MAX_MESSAGES_PER_FILE} fel och varningar till i samma fil (de första {MAX_MESSAGES_PER_FILE} visas).", err=True)
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -30,9 +60,9 @@ def _report_kept(report: Any) -> None:
     for path in report.kept:
         why = ("finns redan men saknas i manifest.json (skapad utanför mallgen, eller manifestet har tagits bort)"
                if path in report.unrecorded else "har redigerats för hand")
-        click.echo(f"{path}: {why} och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas).", err=True)
+        echo(f"{path}: {why} och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas).", err=True)
     for path in report.backups:
-        click.echo(f"{path}: sparad kopia av det handredigerade dokumentet.", err=True)
+        echo(f"{path}: sparad kopia av det handredigerade dokumentet.", err=True)
 
 
 def _handle(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -44,19 +74,57 @@ def _handle(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except DataError as exc:
             for failure in exc.failures:
-                click.echo(failure, err=True)
+                echo(failure, err=True)
             _report(exc.problems)
             errors = sum(1 for p in exc.problems if not p.warning) + len(exc.failures)
-            click.echo(f"{errors} fel hittades. Rätta {'det' if errors == 1 else 'dem'} och kör kommandot igen.", err=True)
+            echo(f"{errors} fel hittades. Rätta {'det' if errors == 1 else 'dem'} och kör kommandot igen.", err=True)
             sys.exit(exc.exit_code)
         except MallgenError as exc:
-            click.echo(f"Fel: {exc}", err=True)
+            echo(f"Fel: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("Avbrutet.", err=True)
+            echo("Avbrutet.", err=True)
             sys.exit(130)
+        except Exception as exc:  # the last line of defence: no input may end in a traceback
+            _unexpected(exc, args, kwargs)
 
     return wrapper
+
+
+_DEBUG = {"on": bool(os.environ.get("MALLGEN_DEBUG"))}
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _DEBUG["on"] = True
+
+
+_debug = click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+                      help="Visa hela felutskriften (traceback) om ett oväntat fel inträffar.")
+
+
+def _unexpected(exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """An error mallgen did not foresee: one Swedish line naming the input, exit 1 (--debug: the traceback).
+
+    The test suite makes this fail the test (conftest.py): every input must have its own message."""
+    where = current_input() or ", ".join(str(v) for v in _inputs(kwargs)) or "indata"
+    if _DEBUG["on"]:
+        traceback.print_exception(exc, file=sys.stderr)
+    detail = f": {exc}" if str(exc) and len(str(exc)) < 200 else ""
+    echo(f"Fel: oväntat fel när {where} behandlades ({type(exc).__name__}{detail}). Kontrollera filen; kör kommandot "
+         "igen med --debug och skicka utskriften till den som förvaltar mallgen om felet består.", err=True)
+    sys.exit(1)
+
+
+def _inputs(kwargs: dict[str, Any]) -> list[Any]:
+    found: list[Any] = []
+    for name in ("arenden", "inputs", "indata", "templates"):
+        value = kwargs.get(name)
+        if isinstance(value, (list, tuple)):
+            found += list(value)
+        elif value is not None:
+            found.append(value)
+    return found
 
 
 def _options(documents: tuple[str, ...], templates: Path | None, organisation: Path | None, formats: str | None = None) -> Any:
@@ -75,6 +143,7 @@ _organisation = click.option("--organisation", "organisation", type=click.Path(p
 
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="mallgen", message="%(prog)s %(version)s")
+@_debug
 def main() -> None:
     """mallgen – dokument för avtalsuppföljning av hälso- och sjukvård.
 
@@ -94,6 +163,7 @@ def main() -> None:
 @_documents
 @_templates
 @_organisation
+@_debug
 @_handle
 def validate_command(arenden: tuple[Path, ...], documents: tuple[str, ...], templates: Path | None, organisation: Path | None) -> None:
     """Kontrollera ärendefiler mot schemat och handbokens regler.
@@ -112,7 +182,7 @@ def validate_command(arenden: tuple[Path, ...], documents: tuple[str, ...], temp
     _report(warnings)
     for case in cases:
         names = ", ".join(d.id for d in case.documents)
-        click.echo(f"{case.source.name}: giltigt ({len(case.documents)} dokument: {names})")
+        echo(f"{case.source.name}: giltigt ({len(case.documents)} dokument: {names})")
 
 
 @main.command("render", context_settings=CONTEXT)
@@ -123,6 +193,7 @@ def validate_command(arenden: tuple[Path, ...], documents: tuple[str, ...], temp
 @_templates
 @_organisation
 @click.option("--force", is_flag=True, help="Skriv över dokument som redigerats för hand (de sparas först som daterad kopia).")
+@_debug
 @_handle
 def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], formats: str | None, out_dir: Path,
                    templates: Path | None, organisation: Path | None, force: bool) -> None:
@@ -149,13 +220,14 @@ def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], format
         report = write_case(case, rendered, out_dir, force=force)
         _report_kept(report)
         kept += len(report.kept)
-        click.echo(f"{case.id}: {len(report.written)} filer skrivna, {len(report.unchanged)} oförändrade i {report.folder}")
+        echo(f"{case.id}: {len(report.written)} filer skrivna, {len(report.unchanged)} oförändrade i {report.folder}")
     if kept:
         sys.exit(1)
 
 
 @main.command("documents", context_settings=CONTEXT)
 @_templates
+@_debug
 @_handle
 def documents_command(templates: Path | None) -> None:
     """Lista dokumentkatalogen: id, titel, avsnitt i handboken, målgrupp och mallversioner.
@@ -179,7 +251,7 @@ def documents_command(templates: Path | None) -> None:
     headers = ("Id", "Titel", "Avsnitt", "Målgrupp", "Version", "Giltig")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     for row in [headers, *rows]:
-        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
+        echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
 
 
 @main.command("new", context_settings=CONTEXT)
@@ -188,6 +260,7 @@ def documents_command(templates: Path | None) -> None:
 @click.option("-o", "--ut", "out_file", type=click.Path(path_type=Path),
               help="Fil att skriva (annars skrivs skelettet ut). För 'mall': mappen där mallmappen skapas (standard: aktuell mapp).")
 @_templates
+@_debug
 @_handle
 def new_command(typ: str, mall_id: str | None, out_file: Path | None, templates: Path | None) -> None:
     """Skapa en kommenterad fil att fylla i, eller en ny mallmapp.
@@ -215,19 +288,19 @@ def new_command(typ: str, mall_id: str | None, out_file: Path | None, templates:
             raise UsageError("ange mallens id: mallgen new mall ID [-o MAPP]")
         written = new_template(mall_id, out_file or Path("."))
         for path in written:
-            click.echo(f"Skrev {path}")
-        click.echo(f"Fyll i titel, avsnitt och målgrupp i {written[0]} och kontrollera med: mallgen check --mallar {out_file or Path('.')}")
+            echo(f"Skrev {path}")
+        echo(f"Fyll i titel, avsnitt och målgrupp i {written[0]} och kontrollera med: mallgen check --mallar {out_file or Path('.')}")
         return
     if mall_id:
         raise UsageError(f"'mallgen new {typ}' tar inget id; bara 'mallgen new mall ID' gör det")
     if out_file is None:
-        click.echo(skeleton(typ, templates), nl=False)
+        echo(skeleton(typ, templates), nl=False)
         return
     written = write_skeleton(typ, out_file, templates)
     if len(written) > 1:
-        click.echo(f"Skrev {written[1]} (schemat som redigeraren använder).")
+        echo(f"Skrev {written[1]} (schemat som redigeraren använder).")
     check = f"mallgen report --year ÅÅÅÅ {out_file} --kontrollera" if typ == "team" else f"mallgen validate {out_file}"
-    click.echo(f"Skrev {out_file}. Fyll i uppgifterna och kontrollera med: {check}")
+    echo(f"Skrev {out_file}. Fyll i uppgifterna och kontrollera med: {check}")
 
 
 @main.command("report", context_settings=CONTEXT)
@@ -240,6 +313,7 @@ def new_command(typ: str, mall_id: str | None, out_file: Path | None, templates:
 @_organisation
 @click.option("--kontrollera", "check_only", is_flag=True, help="Kontrollera bara indata och siffror; skriv inga filer.")
 @click.option("--force", is_flag=True, help="Skriv över dokument som redigerats för hand (de sparas först som daterad kopia).")
+@_debug
 @_handle
 def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out_dir: Path, templates: Path | None,
                    organisation: Path | None, check_only: bool, force: bool) -> None:
@@ -274,11 +348,11 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
         other = counts["andra_ar"]
         summary += " (1 ärendefil gällde ett annat år)" if other == 1 else f" ({other} ärendefiler gällde andra år)"
     if check_only:
-        click.echo(f"rapport-{year}: {summary}; {_count(len(built.warnings), 'varning', 'varningar')}. Inget skrevs (--kontrollera).")
+        echo(f"rapport-{year}: {summary}; {_count(len(built.warnings), 'varning', 'varningar')}. Inget skrevs (--kontrollera).")
         return
     written = write_case(built.folder_case, built.rendered, out_dir, force=force)
     _report_kept(written)
-    click.echo(f"rapport-{year}: {summary}; {len(written.written)} filer skrivna, {len(written.unchanged)} oförändrade i {written.folder}")
+    echo(f"rapport-{year}: {summary}; {len(written.written)} filer skrivna, {len(written.unchanged)} oförändrade i {written.folder}")
     if written.kept:
         sys.exit(1)
 
@@ -287,6 +361,7 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
 @click.option("--mallar", "templates", type=click.Path(path_type=Path),
               help="Kontrollera bara mallarna i den här mappen (annars de inbyggda).")
 @click.option("--godkann", "accept", is_flag=True, help="Godkänn exemplens nuvarande text som ny jämförelsetext (exempel.godkand.md).")
+@_debug
 @_handle
 def check_command(templates: Path | None, accept: bool) -> None:
     """Kontrollera mallarna utan ärendedata, och deras exempel.
@@ -313,14 +388,14 @@ def check_command(templates: Path | None, accept: bool) -> None:
     template_dirs(templates)  # an unknown --mallar folder is a clear error before anything runs
     result = check_templates(templates, accept)
     for finding in result.findings:
-        click.echo(str(finding.problem), err=True)
+        echo(str(finding.problem), err=True)
         if finding.detail:
-            click.echo(finding.detail, err=True)
+            echo(finding.detail, err=True)
     for path in result.accepted:
-        click.echo(f"{shown_path(str(path))}: ny godkänd text.")
+        echo(f"{shown_path(str(path))}: ny godkänd text.")
     summary = (f"{_count(result.templates, 'mall', 'mallar')} kontrollerade: {_count(result.errors, 'fel', 'fel')}, "
                f"{_count(result.warnings, 'varning', 'varningar')}.")
-    click.echo(summary)
+    echo(summary)
     if result.errors:
         sys.exit(1)
 
@@ -330,6 +405,7 @@ def check_command(templates: Path | None, accept: bool) -> None:
 @click.argument("indata", metavar="[INDATA]", required=False, type=click.Path(path_type=Path))
 @_templates
 @click.option("--port", type=click.IntRange(0, 65535), default=8400, show_default=True, help="Port på localhost (0: välj en ledig).")
+@_debug
 @_handle
 def preview_command(dokument: str, indata: Path | None, templates: Path | None, port: int) -> None:
     """Visa ett dokument i webbläsaren medan du arbetar med mallen.
@@ -348,15 +424,16 @@ def preview_command(dokument: str, indata: Path | None, templates: Path | None, 
     from .preview import serve
 
     def announce(url: str) -> None:
-        click.echo(f"Förhandsgranskning av {dokument}: {url}  (avsluta med Ctrl+C)")
+        echo(f"Förhandsgranskning av {dokument}: {url}  (avsluta med Ctrl+C)")
 
     serve(dokument, indata, templates, port, announce)
-    click.echo("Förhandsgranskningen är avslutad.")
+    echo("Förhandsgranskningen är avslutad.")
 
 
 @main.command("schema", context_settings=CONTEXT)
 @click.option("-o", "--ut", "out_file", type=click.Path(path_type=Path), help="Fil att skriva (annars skrivs schemat ut).")
 @_templates
+@_debug
 @_handle
 def schema_command(out_file: Path | None, templates: Path | None) -> None:
     """Skriv ett JSON Schema för ärendefiler och teamunderlag, för redigerare.
@@ -376,10 +453,10 @@ def schema_command(out_file: Path | None, templates: Path | None) -> None:
 
     text = to_json(export(tuple(template_dirs(templates)), schema_dirs(templates)))
     if out_file is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     written = write_schema(out_file, text)
-    click.echo(f"Skrev {out_file}." if written else f"{out_file} är redan aktuell.")
+    echo(f"Skrev {out_file}." if written else f"{out_file} är redan aktuell.")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import errno
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,3 +84,22 @@ _OS_REASONS = {
 def os_reason(exc: OSError) -> str:
     """The operating system's reason in Swedish (its own text is English)."""
     return _OS_REASONS.get(exc.errno or 0, exc.strerror or "okänt fel i filsystemet")
+
+
+# The input being read or rendered right now, so that even an error nobody foresaw names it.
+_CURRENT_INPUT: contextvars.ContextVar[str | None] = contextvars.ContextVar("mallgen_input", default=None)
+
+
+@contextlib.contextmanager
+def working_on(what: str | Path) -> Iterator[None]:
+    """Name the input (a file, a template) the code in the `with` block is working on."""
+    token = _CURRENT_INPUT.set(str(what))
+    try:
+        yield
+    finally:
+        _CURRENT_INPUT.reset(token)
+
+
+def current_input() -> str | None:
+    """The innermost input named with `working_on`, or None."""
+    return _CURRENT_INPUT.get()

@@ -3,6 +3,7 @@ and the delegation order (who may decide each measure)."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from .case import Source, read_yaml
 from .errors import Problem
 from .resources import bundled
-from .schema import find_schema, schema_dirs, validate
+from .schema import find_schema, regex_problem, schema_dirs, validate
 
 PROFILE_NAME = "organisation.yaml"
 
@@ -43,7 +44,7 @@ def profile_path(case_path: Path, data: dict[str, Any], explicit: Path | None) -
         return explicit
     named = data.get("organisation")
     if isinstance(named, str):
-        return (case_path.parent / named).resolve()
+        return Path(os.path.abspath(case_path.parent / named))  # absolute, without following links (a loop fails when read)
     beside = case_path.parent / PROFILE_NAME
     if beside.is_file():
         return beside
@@ -58,10 +59,8 @@ def load_profile(path: Path) -> tuple[Profile, list[Problem]]:
     profile = Profile(data, source.name, source.lines)
     pattern = profile.get("diarienummer_monster")
     if isinstance(pattern, str):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            problems.append(source.problem(("diarienummer_monster",), f"ogiltigt reguljärt uttryck ({exc})"))
+        if (wrong := regex_problem(pattern)) is not None:
+            problems.append(source.problem(("diarienummer_monster",), wrong))
         else:
             example = profile.get("diarienummer_exempel")
             if isinstance(example, str) and not re.fullmatch(pattern, example):

@@ -38,8 +38,12 @@ def sha256(data: bytes) -> str:
 
 def case_folder(out_dir: Path, case_id: str) -> Path:
     """`out_dir/<case id>`, refusing any id that would land outside the output folder."""
-    root = out_dir.resolve()
-    folder = (root / case_id).resolve()
+    try:
+        root = out_dir.resolve()
+        folder = (root / case_id).resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python < 3.13)
+        raise OutputError(f"{out_dir}: mappen för dokumenten kan inte användas (en symbolisk länk pekar på sig själv, "
+                          "eller sökvägen är för lång). Välj en annan med -o.") from None
     if folder.parent != root or case_id in ("", ".", "..") or "/" in case_id or "\\" in case_id:
         raise OutputError(f"ärende-id '{case_id}' kan inte användas som mappnamn i {out_dir}")
     return folder
@@ -87,7 +91,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
 def read_manifest(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # unreadable, not JSON, or nested past any real manifest
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -12,7 +12,7 @@ from typing import Any
 from . import __version__, languages, leaks
 from .case import Source, is_date, read_yaml
 from .context import build_context, has_secret_data, strip_internal, strip_marked
-from .errors import DataError, InputError, MallgenError, Problem, UsageError
+from .errors import DataError, InputError, MallgenError, Problem, UsageError, working_on
 from .formatting import find_personnummer, mask_personnummer, public_numbers
 from .leaks import duplicated_internal_text
 from .organisation import board, load_profile, profile_path
@@ -108,6 +108,8 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
         named_in_case = options.organisation is None and "organisation" in source.data
         where = f"{path}:{source.line_of(('organisation',))}: organisation:" if named_in_case else f"{path}:"
         raise InputError(f"{where} organisationsprofilen kunde inte läsas: {exc}") from None
+    if any(not p.warning for p in problems):
+        return None, problems  # nothing of the case can be checked against a broken profile
     sdirs = schema_dirs(options.templates)
     schema = case_schema(list(known), {known[d].section_id for d in options.documents}, sdirs)
     data, case_problems = validate(source, schema, sdirs, profile.get("diarienummer_monster"))
@@ -190,7 +192,8 @@ def validate_files(paths: list[Path], options: Options) -> tuple[list[Case], lis
     failures: list[str] = []
     for path in _distinct(paths):
         try:
-            case, found = load_case(path, options)
+            with working_on(path):
+                case, found = load_case(path, options)
         except InputError as exc:
             failures.append(str(exc))
             continue
@@ -209,7 +212,7 @@ def _distinct(paths: list[Path]) -> list[Path]:
     for path in paths:
         try:
             key = path.resolve()
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python < 3.13); reading it says so
             key = path
         seen.setdefault(key, path)
     return list(seen.values())
@@ -256,6 +259,11 @@ def document_context(case: Case, document: DocumentTemplate) -> dict[str, Any]:
 
 def render_document(case: Case, document: DocumentTemplate, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Rendered]:
     """All requested formats of one document, in memory."""
+    with working_on(f"{case.source.name} ({document.id})"):
+        return _render_document(case, document, formats, dirs)
+
+
+def _render_document(case: Case, document: DocumentTemplate, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Rendered]:
     context = document_context(case, document)
     meta = document_meta(case, document)
     body = render_markdown(document, context, dirs)

@@ -17,13 +17,15 @@ import copy
 import datetime as dt
 import difflib
 import re
+from collections.abc import Iterator
 from functools import cache, lru_cache
 from pathlib import Path
+from re import _constants as re_constants  # type: ignore[attr-defined]  # the parser `re` itself uses (3.11+)
+from re import _parser as re_parser  # type: ignore[attr-defined]
 from typing import Any
 
 import cerberus
 import cerberus.errors as ce
-import yaml
 from organisationsnummer import organisationsnummer
 from personnummer import personnummer
 
@@ -34,6 +36,14 @@ from .resources import bundled
 BASE = "bas"
 DEFINITIONS = "definitioner"
 PROFILE_SCHEMA = "organisation"
+
+
+MAX_PATTERN_VALUE = 1000  # a value checked against a pattern (an id, a diarienummer) is far shorter
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 class Validator(cerberus.Validator):  # type: ignore[misc]
@@ -54,6 +64,16 @@ class Validator(cerberus.Validator):  # type: ignore[misc]
         child.deviation_ids, child.diarie_pattern, child.roles = self.deviation_ids, self.diarie_pattern, self.roles
         return child
 
+    def _validate_regex(self, pattern: str, field: str, value: Any) -> None:
+        """{'type': 'string'}"""
+        # Cerberus appends '$' and uses match(), so "FU-1\n" passed '^FU-\d+$': the whole value must match.
+        if not isinstance(value, str):
+            return
+        if len(value) > MAX_PATTERN_VALUE:
+            self._error(field, f"värdet är för långt för fältets form (högst {MAX_PATTERN_VALUE} tecken)")
+        elif not _compiled(pattern).fullmatch(value):
+            self._error(field, ce.REGEX_MISMATCH)
+
     def _validate_intern(self, intern: bool, field: str, value: Any) -> None:
         """Marks a field that must never leave the team.
 
@@ -69,24 +89,32 @@ class Validator(cerberus.Validator):  # type: ignore[misc]
         """
 
     def _check_with_roll(self, field: str, value: str) -> None:
+        if not isinstance(value, str):
+            return  # the type rule reports it
         if self.roles and value not in self.roles:
             close = difflib.get_close_matches(value, self.roles, n=1)
             hint = f" (menade du '{close[0]}'?)" if close else ""
             self._error(field, f"'{value}' är ingen roll som kan besluta{hint}; välj bland: {', '.join(self.roles)}")
 
     def _check_with_orgnr(self, field: str, value: str) -> None:
+        if not isinstance(value, str):
+            return  # the type rule reports it
         if not re.fullmatch(r"(16)?\d{6}-?\d{4}", value):
             self._error(field, "ogiltigt organisationsnummer (skriv som NNNNNN-NNNN)")
         elif not organisationsnummer.valid(value):
             self._error(field, "ogiltigt organisationsnummer (kontrollsiffran stämmer inte)")
 
     def _check_with_personnummer(self, field: str, value: str) -> None:
+        if not isinstance(value, str):
+            return  # the type rule reports it
         if not re.fullmatch(r"(\d{2})?\d{6}[-+]?\d{4}", value):
             self._error(field, "ogiltigt personnummer (skriv som ÅÅÅÅMMDD-NNNN)")
         elif not personnummer.valid(value):
             self._error(field, "ogiltigt personnummer eller samordningsnummer (kontrollsiffran eller datumet stämmer inte)")
 
     def _check_with_hsaid(self, field: str, value: str) -> None:
+        if not isinstance(value, str):
+            return  # the type rule reports it
         match = re.fullmatch(r"SE(\d{10})-([A-Za-z0-9]{1,20})", value)
         if not match:
             self._error(field, "ogiltigt HSA-id (formen är SE<organisationsnummer>-<suffix>, t.ex. SE2321000123-1001)")
@@ -94,10 +122,16 @@ class Validator(cerberus.Validator):  # type: ignore[misc]
             self._error(field, "ogiltigt HSA-id (organisationsnumret i det har fel kontrollsiffra)")
 
     def _check_with_diarienummer(self, field: str, value: str) -> None:
-        if self.diarie_pattern and not re.fullmatch(self.diarie_pattern, value):
+        if not isinstance(value, str):
+            return
+        if len(value) > MAX_PATTERN_VALUE:
+            self._error(field, f"diarienumret är för långt (högst {MAX_PATTERN_VALUE} tecken)")
+        elif self.diarie_pattern and not _compiled(self.diarie_pattern).fullmatch(value):
             self._error(field, f"diarienumret följer inte organisationens mönster ({self.diarie_pattern})")
 
     def _check_with_avvikelse_ref(self, field: str, value: str) -> None:
+        if not isinstance(value, str):
+            return  # the type rule reports it
         if value not in self.deviation_ids:
             known = ", ".join(sorted(self.deviation_ids)) or "inga"
             self._error(field, f"avvikelsen '{value}' finns inte under 'avvikelser' (kända: {known})")
@@ -110,13 +144,82 @@ def section_key(document_id: str) -> str:
 
 @cache
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: schemat är inte giltig YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: schemat ska vara en mappning")
+    """A schema file, read like a case file (UTF-8, size, depth and alias limits, lines in messages)."""
+    from .case import read_yaml
+
+    data: dict[str, Any] = read_yaml(path, what="schemat").data
+    is_rule = any(key in data for key in ("type", "inkludera")) and not isinstance(data.get("type"), dict)
+    problems = list(_rule_problems({path.stem: data} if is_rule else data, path, ()))
+    if problems:
+        raise InputError("\n".join(problems))
     return data
+
+
+def _rule_problems(fields: Any, path: Path, where: tuple[str, ...]) -> Iterator[str]:
+    """What Cerberus would choke on later, named now with the schema file: `inkludera` that is no
+    list of names, and `regex` rules that do not compile or could backtrack without end."""
+    if not isinstance(fields, dict):
+        return
+    for key, rule in fields.items():
+        here = (*where, str(key))
+        if not isinstance(rule, dict):
+            continue
+        names = rule.get("inkludera")
+        if names is not None and not (isinstance(names, str) or (isinstance(names, list) and all(isinstance(n, str) for n in names))):
+            yield f"{path}: {'.'.join(here)}: inkludera ska vara ett namn eller en lista med namn ur {DEFINITIONS}.yaml"
+        pattern = rule.get("regex")
+        if pattern is not None:
+            problem = regex_problem(pattern)
+            if problem:
+                yield f"{path}: {'.'.join(here)}: regex: {problem}"
+        inner = rule.get("schema")
+        if isinstance(inner, dict):
+            if rule.get("type") == "list" or any(k in inner for k in ("type", "schema", "regex", "inkludera")):
+                yield from _rule_problems({"[]": inner}, path, here)
+            else:
+                yield from _rule_problems(inner, path, here)
+
+
+def regex_problem(pattern: Any) -> str | None:
+    """Why `pattern` cannot be used to check a value, in Swedish, or None.
+
+    Python's `re` backtracks: a quantifier inside a quantified group (`^(a+)+$`, `(a|a)*`) can take
+    longer than the age of the universe on a 30-character value. Such nesting is refused; no
+    pattern a form of identifier needs has it."""
+    if not isinstance(pattern, str):
+        return "mönstret ska vara en text"
+    if len(pattern) > 1000:
+        return "mönstret är för långt (högst 1000 tecken)"
+    try:
+        parsed = re_parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
+        return f"ogiltigt reguljärt uttryck ({exc})"
+    if _nested_repeat(parsed, inside=False):
+        return ("mönstret har en upprepning inuti en upprepning (som '(a+)+' eller '(a|b)*'), som kan göra kontrollen "
+                "oändligt långsam; skriv om det utan nästlad upprepning")
+    return None
+
+
+_REPEATS = {re_constants.MAX_REPEAT, re_constants.MIN_REPEAT, getattr(re_constants, "POSSESSIVE_REPEAT", re_constants.MAX_REPEAT)}
+
+
+def _nested_repeat(items: Any, inside: bool) -> bool:
+    """True where a variable-length repeat (or an alternation) sits inside a variable-length repeat."""
+    for op, arg in items:
+        if op in _REPEATS:
+            low, high, sub = arg
+            variable = low != high
+            if (variable and inside) or _nested_repeat(sub, inside or (variable and high > 1)):
+                return True
+        elif op == re_constants.BRANCH:
+            if inside or any(_nested_repeat(branch, inside) for branch in arg[1]):
+                return True
+        elif op == re_constants.SUBPATTERN:
+            if _nested_repeat(arg[-1], inside):
+                return True
+        elif op in (re_constants.ASSERT, re_constants.ASSERT_NOT) and _nested_repeat(arg[1], inside):
+            return True
+    return False
 
 
 def schema_dirs(extra: Path | None = None) -> list[Path]:
@@ -136,10 +239,62 @@ def find_schema(name: str, dirs: list[Path]) -> dict[str, Any] | None:
         if path.is_file():
             schema = _load(path, tuple(dirs))
             builtin = bundled("schema")
-            if folder != builtin and (builtin / path.name).is_file():
-                return _with_markers(path, tuple(dirs), builtin / path.name)
+            if folder != builtin:
+                _check_rules(path, tuple(dirs))
+                if (builtin / path.name).is_file():
+                    return _with_markers(path, tuple(dirs), builtin / path.name)
             return schema
     return None
+
+
+@cache
+def _check_rules(path: Path, dirs: tuple[Path, ...]) -> None:
+    """A user's schema file, checked by Cerberus on its own, so an unknown rule or a rule with the
+    wrong kind of value is an error naming this file, not a crash when a case is validated."""
+    schema = _load(path, dirs)
+    for folder in dirs:
+        if (folder / f"{DEFINITIONS}.yaml").is_file():
+            for name, definition in _load(folder / f"{DEFINITIONS}.yaml", dirs).items():
+                if isinstance(definition, dict) and name not in cerberus.schema_registry.all():
+                    cerberus.schema_registry.add(name, definition)
+    if path.stem == DEFINITIONS:
+        parts = {name: {"type": "dict", "schema": fields} for name, fields in schema.items()}
+    elif "type" in schema and not isinstance(schema.get("type"), dict):
+        parts = {path.stem: schema}
+    else:
+        parts = schema
+    try:
+        Validator(parts)
+    except cerberus.SchemaError as exc:
+        raise InputError(f"{path}: {schema_error_text(exc)}") from None
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # Cerberus trips over some malformed rules itself
+        raise InputError(f"{path}: schemat har en regel som inte går att använda ({type(exc).__name__}: {exc})") from None
+
+
+def schema_error_text(exc: Exception) -> str:
+    """Cerberus' complaint about a schema (a nested dict of English) as one Swedish sentence."""
+    found: list[tuple[tuple[str, ...], str]] = []
+
+    def walk(tree: Any, where: tuple[str, ...]) -> None:
+        if isinstance(tree, dict):
+            for key, value in tree.items():
+                step = () if str(key) == "schema" or str(key).startswith("anyof definition") else (str(key),)
+                walk(value, (*where, *step))
+        elif isinstance(tree, list):
+            for item in tree:
+                walk(item, where)
+        elif isinstance(tree, str) and tree != "no definitions validate":
+            found.append((where, tree))
+
+    walk(exc.args[0] if exc.args else {}, ())
+    if not found:
+        return f"schemat är inte giltigt ({exc})"
+    unknown = [(where, message) for where, message in found if message == "unknown rule"]
+    where, message = (unknown or found)[0]
+    field = ".".join(where[:-1]) or "schemat"
+    if message == "unknown rule":
+        return f"{field}: okänd regel '{where[-1]}' (kända: Cerberus egna regler och intern, sekretess, inkludera, check_with, meta)"
+    return f"{field}: regeln '{where[-1] if where else '?'}' är felaktig ({message})"
 
 
 # What a user schema cannot take away from a field the bundled schema defines: the markers that keep
@@ -285,6 +440,7 @@ def reset_caches() -> None:
     _read.cache_clear()
     _load.cache_clear()
     _with_markers.cache_clear()
+    _check_rules.cache_clear()
     _case_schema.cache_clear()
     _VALIDATORS.clear()
 
@@ -297,7 +453,10 @@ def _validator(schema: dict[str, Any], ids: set[str], diarie_pattern: str | None
     which costs more than validating a case."""
     cached = _VALIDATORS.get(id(schema))
     if cached is None or cached[0] is not schema:
-        cached = (schema, Validator(schema))
+        try:
+            cached = (schema, Validator(schema))
+        except cerberus.SchemaError as exc:  # the files are checked one by one; this is how they combine
+            raise InputError(f"schemana kan inte användas tillsammans: {schema_error_text(exc)}") from None
         _VALIDATORS[id(schema)] = cached
     validator = cached[1]
     validator.deviation_ids, validator.diarie_pattern = ids, diarie_pattern

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
-import yaml
 from jinja2.sandbox import MAX_RANGE
 
+from .case import InvalidDate, is_date
 from .errors import InputError, TemplateError, os_reason
 from .formatting import FILTERS
 from .resources import bundled
@@ -155,12 +155,7 @@ def parse_template(path: Path) -> DocumentTemplate:
     match = _FRONT.match(text)
     if not match:
         raise TemplateError(path, 1, "front matter saknas (börja filen med '---', fälten id, titel, avsnitt, malgrupp, version, giltig_fran och '---')")
-    try:
-        meta = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as exc:
-        raise TemplateError(path, 1, f"front matter är inte giltig YAML: {exc}") from None
-    if not isinstance(meta, dict):
-        raise TemplateError(path, 2, "front matter ska bestå av fält (nyckel: värde)")
+    meta = front_matter(path, match.group(1))
     lines = front_matter_lines(match.group(1))
 
     def at(key: str) -> int:
@@ -169,6 +164,11 @@ def parse_template(path: Path) -> DocumentTemplate:
     missing = [k for k in ("id", "titel", "avsnitt", "malgrupp", "version", "giltig_fran") if k not in meta]
     if missing:
         raise TemplateError(path, 1, f"front matter saknar {', '.join(missing)}")
+    for key in ("id", "titel", "avsnitt", "malgrupp", "version", "underlag"):
+        if key in meta and (not isinstance(meta[key], (str, int, float)) or isinstance(meta[key], bool)):
+            raise TemplateError(path, at(key), f"{key} ska vara en text, t.ex. {key}: {_FRONT_EXAMPLES[key]}")
+    if not str(meta["titel"]).strip():
+        raise TemplateError(path, at("titel"), "titeln är tom")
     if meta["malgrupp"] not in AUDIENCES:
         raise TemplateError(path, at("malgrupp"), f"malgrupp '{meta['malgrupp']}' är okänd; välj bland {', '.join(AUDIENCES)}")
     folder = path.parent.parent if path.parent.name == VERSIONS else path.parent
@@ -176,18 +176,21 @@ def parse_template(path: Path) -> DocumentTemplate:
         raise TemplateError(path, at("id"), f"id '{meta['id']}' ska vara samma som mappens namn '{folder.name}'")
     if not _TEMPLATE_ID.fullmatch(meta["id"]):  # it names output files and a YAML section
         raise TemplateError(path, at("id"), f"id '{meta['id']}' får bara innehålla små bokstäver a–z, siffror och bindestreck")
-    if not isinstance(meta["giltig_fran"], dt.date):
+    for key in ("giltig_fran", "giltig_till"):
+        if isinstance(meta.get(key), InvalidDate):
+            raise TemplateError(path, at(key), f"{key}: datumet {meta[key]} finns inte")
+    if not is_date(meta["giltig_fran"]):
         raise TemplateError(path, at("giltig_fran"), "giltig_fran ska vara ett datum (ÅÅÅÅ-MM-DD)")
     if meta.get("underlag", "arende") not in SOURCES:
         raise TemplateError(path, at("underlag"), f"underlag '{meta['underlag']}' är okänt; välj {', '.join(SOURCES[:-1])} eller {SOURCES[-1]}")
     valid_to = meta.get("giltig_till")
-    if valid_to is not None and not isinstance(valid_to, dt.date):
+    if valid_to is not None and not is_date(valid_to):
         raise TemplateError(path, at("giltig_till"), "giltig_till ska vara ett datum (ÅÅÅÅ-MM-DD)")
     if valid_to is not None and valid_to < meta["giltig_fran"]:
         raise TemplateError(path, at("giltig_till"), "giltig_till är före giltig_fran")
     case_types = meta.get("arendetyp", list(CASE_TYPES))
     case_types = [case_types] if isinstance(case_types, str) else case_types
-    if not isinstance(case_types, list) or not case_types or any(t not in CASE_TYPES for t in case_types):
+    if not isinstance(case_types, list) or not case_types or any(not isinstance(t, str) or t not in CASE_TYPES for t in case_types):
         raise TemplateError(path, at("arendetyp"), f"arendetyp ska vara en lista med {' och/eller '.join(CASE_TYPES)}, t.ex. arendetyp: [fordjupad]")
     parent, secrecy = meta.get("bilaga_till"), meta.get("sekretess")
     if parent is not None and (not isinstance(parent, str) or not _TEMPLATE_ID.fullmatch(parent)):
@@ -215,16 +218,41 @@ def parse_template(path: Path) -> DocumentTemplate:
     )
 
 
+_FRONT_EXAMPLES = {"id": "mallens-id", "titel": "Kallelse till dialogmöte", "avsnitt": '"3.2"', "malgrupp": "extern",
+                   "version": '"1.0"', "underlag": "arende"}
+
+
+def front_matter(path: Path, front: str) -> dict[str, Any]:
+    """The front matter's fields, read like a case file (an impossible date is an InvalidDate, an
+    alias bomb or a tag is refused); every failure names the template and line."""
+    from .case import parse_yaml
+
+    try:
+        meta = parse_yaml("\n" + front, path).data  # the file's line 1 is the opening '---'
+    except InputError as exc:
+        match = re.match(rf"{re.escape(str(path))}:(\d+): (.*)", str(exc), re.S)
+        line, message = (int(match.group(1)), match.group(2)) if match else (1, str(exc))
+        raise TemplateError(path, line, f"front matter: {message}") from None
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise TemplateError(path, 2, "front matter ska bestå av fält (nyckel: värde)")
+    return meta
+
+
 HANDBOOK_DATA = "handbok.yaml"  # beside a template: the handbook's own lists (steps, roles) a handbook owner edits
 
 
 @cache
 def _handbook_data(path: Path) -> Any:
+    from .case import read_yaml
+
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise TemplateError(path, getattr(getattr(exc, "problem_mark", None), "line", -1) + 1 or None,
-                            f"handbokens uppgifter kan inte läsas: {exc}") from None
+        return read_yaml(path, what="handbokens uppgifter", numbered_keys=True).data  # a case file's limits: no alias bombs
+    except InputError as exc:
+        match = re.match(rf"{re.escape(str(path))}:(\d+): (.*)", str(exc), re.S)
+        line, message = (int(match.group(1)), match.group(2)) if match else (None, str(exc).removeprefix(f"{path}: "))
+        raise TemplateError(path, line, f"handbokens uppgifter kan inte läsas: {message}") from None
 
 
 def handbook_data(template: DocumentTemplate) -> Any:

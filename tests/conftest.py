@@ -131,3 +131,20 @@ def example_outputs(tmp_path_factory: pytest.TempPathFactory) -> ExampleOutputs:
         result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
         assert result.exit_code == 0, result.output
     return ExampleOutputs(out)
+
+
+# --- the CLI's last line of defence is never reached ------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_error(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cli._unexpected` turns an exception nobody foresaw into one Swedish line. Every input must
+    have its own message instead, so in the tests reaching it fails the test with the traceback
+    (a test of the fallback itself is marked `fallback`)."""
+    if request.node.get_closest_marker("fallback"):
+        return
+
+    def fail(exc: Exception, *args: Any) -> None:
+        raise AssertionError(f"the CLI's fallback for unexpected errors was reached: {type(exc).__name__}: {exc}") from exc
+
+    monkeypatch.setattr("generator.cli._unexpected", fail)

@@ -63,13 +63,24 @@ def figure_tables(report: Report) -> dict[str, tuple[list[str], list[list[Any]]]
     return tables
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and their fullwidth forms
+
+
+def as_text(value: Any) -> Any:
+    """A text from the inputs as a spreadsheet's cell text, never a formula (OWASP CSV injection):
+    one starting with = + - @, a tab or a carriage return gets a leading apostrophe. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
     """Semicolon-separated UTF-8 with BOM: what Excel in Swedish opens without an import dialogue."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([as_text(v) for v in header])
     for row in rows:
-        writer.writerow([decimal(v) if isinstance(v, float) else v for v in row])
+        writer.writerow([decimal(v) if isinstance(v, float) else as_text(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -87,9 +98,13 @@ def to_xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]], report: Report
     workbook.remove(workbook.active)
     for name, (header, rows) in tables.items():
         sheet = workbook.create_sheet(SHEET_NAMES.get(name, name))
-        sheet.append(header)
-        for row in rows:
-            sheet.append([round(v, 1) if isinstance(v, float) else v for v in row])
+        for values in ([*header], *rows):
+            sheet.append([round(v, 1) if isinstance(v, float) else v for v in values])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # openpyxl stores a text starting with = as a formula; this one is text
+                    if cell.value.startswith(FORMULA_START):
+                        cell.quotePrefix = True  # and stays text when someone edits the cell in Excel
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"

@@ -4,6 +4,7 @@ personnummer where the profile says so, and the delegation-order check every dec
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -145,6 +146,9 @@ def identifiers(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> I
         if isinstance(value, str) and find_personnummer(value):
             yield src.problem(("arende", key), f"{name} innehåller ett personnummer; det blir mappens namn och står i manifest.json "
                               "och i dokumentens metadata, där det inte kan maskeras. Använd ett id utan personnummer")
+    ident = get(data, "arende", "id")
+    if isinstance(ident, str) and re.fullmatch(r"rapport-\d{4}", ident, re.I):
+        yield src.problem(("arende", "id"), f"ärende-id '{ident}' är namnet på årsrapportens mapp (mallgen report); välj ett annat id")
 
 
 RULES: list[Rule] = [contract, deviations, escalation, identifiers]
