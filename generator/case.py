@@ -47,7 +47,7 @@ class InvalidDate(str):
 # Characters a double-quoted YAML string can smuggle in with escapes ("\a", "\x1b", "\ud800")
 # that no document format can hold: control characters (tab and line breaks excepted),
 # non-characters and lone surrogates.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_CONTROL = CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 class _Loader(yaml.SafeLoader, _Resolver):
@@ -100,6 +100,8 @@ class _Loader(yaml.SafeLoader, _Resolver):
                 if not isinstance(key, yaml.ScalarNode) or key.tag not in self.key_tags:
                     shown = key.value if isinstance(key, yaml.ScalarNode) else "[…]" if isinstance(key, yaml.SequenceNode) else "{…}"
                     raise _Refused(key_line, f"fältnamnet '{shown}' är inte text; fältnamn skrivs som ord, t.ex. 'rubrik:'")
+                if bad := _CONTROL.search(key.value):
+                    raise _Refused(key_line, f"otillåtet tecken (U+{ord(bad.group(0)):04X}) i fältnamnet; ta bort det")
                 if key.value in seen:
                     raise _Refused(key_line, f"fältet '{key.value}' finns redan på rad {seen[key.value]}; ta bort det ena")
                 seen[key.value] = key_line

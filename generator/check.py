@@ -96,7 +96,16 @@ def check_templates(user_dir: Path | None = None, accept: bool = False) -> Check
         problems.update(schema_problems(user_dir, sdirs))
         for word in sorted(user_dir.glob("*/base.docx")):
             if not _is_word_document(word):
-                problems.add(Problem(str(word), 0, "", "Word-mallen är ingen giltig DOCX-fil; spara den på nytt som Word-dokument (.docx)"))
+                problems.add(Problem(str(word), 0, "", "Word-mallen kan inte läsas: den är ingen giltig DOCX-fil. "
+                                     "Spara den på nytt som Word-dokument (.docx)"))
+        css = user_dir / LAYOUT / "stil.css"
+        if css.is_file():
+            from .render import style_sheet
+
+            try:
+                style_sheet(css)
+            except TemplateError as exc:
+                problems.add(Problem(exc.path, exc.line or 0, "", str(exc).split(": mallfel: ", 1)[-1]))
     ordered = sorted(problems, key=lambda p: (p.file, p.line, p.warning, p.message))
     result.findings = [Finding(replace(p, file=shown_path(p.file)), details.get(p, "")) for p in ordered]
     return result

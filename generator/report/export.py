@@ -183,9 +183,11 @@ def render_formats(
     compiled from (`cases`); a hit stops the report before anything is written.
     """
     from ..pipeline import Rendered
-    from ..render import to_formats
+    from ..render import body_size_problem, to_formats
 
     document = replace(template, id=output_id) if output_id else template
+    if (too_long := body_size_problem(body, document)) is not None:
+        raise DataError([Problem(str(template.path), 0, "", too_long)])
     outputs = to_formats(body, meta, formats, dirs, charts)
     if not template.internal and cases:
         _scan_leaks(template, {extension: text for extension, _, text in outputs}, cases, meta.organisation)

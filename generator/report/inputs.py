@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..case import Source, is_date, read_yaml
+from ..case import CONTROL_CHARACTERS, Source, is_date, read_yaml
 from ..context import fill_optional
 from ..errors import DataError, InputError, Problem, UsageError, working_on
 from ..organisation import board, load_profile, profile_path
@@ -560,6 +560,9 @@ def _check_row(path: Path, line: int, cells: list[Any]) -> None:
     long = next((c for c in cells if isinstance(c, str) and len(c) > MAX_CELL), None)
     if long is not None:
         raise InputError(f"{path}:{line}: en cell har {len(long)} tecken (högst {MAX_CELL}); är det rätt fil?")
+    for cell in cells:  # a control character can stand in no document, and not in the XLSX written back
+        if isinstance(cell, str) and (bad := CONTROL_CHARACTERS.search(cell.replace("\t", " "))):
+            raise InputError(f"{path}:{line}: otillåtet tecken (U+{ord(bad.group(0)):04X}) i en cell; ta bort det")
 
 
 def _check_package(path: Path, raw: bytes) -> None:
