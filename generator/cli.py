@@ -215,14 +215,28 @@ def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], format
     cases, warnings = validate_files(list(arenden), options)
     _report(warnings)
     kept = 0
-    for case in cases:
-        rendered = [item for document in case.documents for item in render_document(case, document, options.formats, options.dirs)]
-        report = write_case(case, rendered, out_dir, force=force)
+    for number, case in enumerate(cases):
+        try:
+            rendered = [item for document in case.documents for item in render_document(case, document, options.formats, options.dirs)]
+            report = write_case(case, rendered, out_dir, force=force)
+        except (MallgenError, KeyboardInterrupt):
+            _stopped_at(case.id, [c.id for c in cases[number + 1:]], number)
+            raise
         _report_kept(report)
         kept += len(report.kept)
         echo(f"{case.id}: {len(report.written)} filer skrivna, {len(report.unchanged)} oförändrade i {report.folder}")
     if kept:
         sys.exit(1)
+
+
+def _stopped_at(case_id: str, rest: list[str], done: int) -> None:
+    """With several cases, say exactly what a stop left: the cases before were written (each said
+    so on its line), this one not (or only partly, as its message says), the rest not at all."""
+    if not done and not rest:
+        return
+    echo(f"{case_id}: stoppades (se nedan); ärendena före det är skrivna, som raderna ovan säger.", err=True)
+    if rest:
+        echo(f"Inte påbörjade: {', '.join(rest)}.", err=True)
 
 
 @main.command("documents", context_settings=CONTEXT)
@@ -459,5 +473,20 @@ def schema_command(out_file: Path | None, templates: Path | None) -> None:
     echo(f"Skrev {out_file}." if written else f"{out_file} är redan aktuell.")
 
 
+def _interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def run(args: list[str] | None = None) -> None:
+    """The `mallgen` command: `main` with kill (SIGTERM) and a closed terminal (SIGHUP) handled like
+    Ctrl+C, so a stopped render cleans up its temporary files and leaves a true manifest."""
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupted)
+    main(args=args)
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -22,6 +22,7 @@ import io
 import math
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -483,6 +484,8 @@ def read_table(path: Path) -> Table:
     try:
         if path.is_dir():
             raise InputError(f"{path}: är en mapp, inte en fil.")
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device (/dev/zero) would block or never end
+            raise InputError(f"{path}: är ingen vanlig fil (en FIFO eller en enhet). Ange en CSV- eller XLSX-fil.")
         size = path.stat().st_size
         if size > MAX_TABLE_BYTES:
             raise InputError(f"{path}: filen är för stor ({size // 1024 // 1024} MB). Är det rätt fil?")
