@@ -291,10 +291,12 @@ def secrecy_marking(case: Case, document: DocumentTemplate, body: str, date: Any
     responsible = board(case.profile, contract.get("namnd", "")) or {}
     authority = ", ".join(x for x in (responsible.get("namn"), case.profile.get("region")) if x)
     provision = str(given.get("bestammelse") or DEFAULT_PROVISION)
+    # Read from the case itself, not the masked context: mask what leaves the team here too.
+    shown = (lambda text: text) if document.internal else (lambda text: mask_personnummer(text, public_numbers(case.data)))
     return {
-        "bestammelse": re.sub(r"\bOSL\b", OSL, provision),
+        "bestammelse": shown(re.sub(r"\bOSL\b", OSL, provision)),
         "datum": given.get("datum") or date,
-        "myndighet": given.get("myndighet") or authority,
+        "myndighet": shown(str(given.get("myndighet") or authority)),
     }
 
 
