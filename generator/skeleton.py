@@ -56,7 +56,7 @@ Så här fyller du i filen:
      Så länge ingen dokumentsektion är ifylld svarar validate att ärendet inte har uppgifter
      för något dokument. Det är väntat för en ny fil.
 
-Datum skrivs ÅÅÅÅ-MM-DD utan citattecken. Fält märkta "Markdown" får innehålla listor,
+Datum skrivs ÅÅÅÅ-MM-DD. Fält märkta "Markdown" får innehålla listor,
 **fetstil**, länkar och tabeller; skriv dem efter "|" på egna rader med indrag. Fält märkta
 "INTERNT" lämnar aldrig teamet: de tas bort ur dokument till vårdgivaren och till nämnden.
 Alla dokument och sektioner: se 'mallgen documents'. Med schemat (första raden; skapa det

@@ -203,7 +203,7 @@ def test_sample_errors_point_into_the_sample_or_its_base(cli, own: Path) -> None
                     encoding="utf-8")
     result = cli("check", "--mallar", own)
     assert result.exit_code == 1
-    assert (f"{sample}:{line_of(sample, 'start:')}: kallelse_dialogmote.mote.start: '9.30 ungefär' har fel form (skriv klockslag som TT:MM)"
+    assert (f"{sample}:{line_of(sample, 'start:')}: kallelse_dialogmote.mote.start: '9.30 ungefär' har fel form (skriv klockslaget som TT.MM eller TT:MM, till exempel 09.30)"
             in findings(result)), result.stderr
     assert (f"{base}:{line_of(base, 'orgnr:')}: vardgivare.orgnr: ogiltigt organisationsnummer (kontrollsiffran stämmer inte)"
             in findings(result)), result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +10,8 @@ from ..case import Source, is_date
 from ..errors import Problem
 from .common import Rule, check_decision
 from .letters import check_tjansteskrivelse
+
+_TIME = re.compile(r"\d{2}[.:]\d{2}")  # a time the schema accepted (and wrote with two digits for the hour)
 
 
 def handover(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
@@ -45,7 +48,8 @@ def call_in(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Itera
     if is_date(sent) and is_date(held) and held <= sent:
         yield src.problem((key, "mote", "datum"), "mötet måste vara efter kallelsens datum")
     start, end = meeting.get("start"), meeting.get("slut")
-    if isinstance(start, str) and isinstance(end, str) and end.replace(".", ":") <= start.replace(".", ":"):
+    if isinstance(start, str) and isinstance(end, str) and _TIME.fullmatch(start) and _TIME.fullmatch(end) \
+            and end.replace(".", ":") <= start.replace(".", ":"):
         yield src.problem((key, "mote", "slut"), "mötet slutar innan det börjar")
     place = meeting.get("plats") or {}
     if place.get("typ") == "lokal" and not place.get("lokal"):
