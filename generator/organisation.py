@@ -10,6 +10,7 @@ from typing import Any
 
 from .case import Source, read_yaml
 from .errors import Problem
+from .placeholders import left_in, placeholder_context
 from .resources import bundled
 from .schema import find_schema, schema_dirs, validate
 
@@ -54,7 +55,9 @@ def load_profile(path: Path) -> tuple[Profile, list[Problem]]:
     """Read and validate a profile; returns it normalised plus any problems (with lines)."""
     source: Source = read_yaml(path, what="organisationsprofilen")
     dirs = schema_dirs()
-    data, problems = validate(source, find_schema("organisation", dirs) or {}, dirs)
+    schema = find_schema("organisation", dirs) or {}
+    data, problems = validate(source, schema, dirs)
+    problems += left_in(data, schema, source, placeholder_context(dirs))
     profile = Profile(data, source.name, source.lines)
     pattern = profile.get("diarienummer_monster")
     if isinstance(pattern, str):

@@ -16,6 +16,7 @@ from .errors import DataError, InputError, MallgenError, Problem, UsageError
 from .formatting import find_personnummer, mask_personnummer, public_numbers
 from .leaks import duplicated_internal_text
 from .organisation import board, load_profile, profile_path
+from .placeholders import left_in, placeholder_context
 from .render import DocumentMeta, render_markdown, to_formats
 from .rules import check, refused_personnummer
 from .schema import case_schema, schema_dirs, section_key, validate
@@ -96,6 +97,8 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
             raise UsageError(str(exc)) from None
         if template.source != "arende":
             raise UsageError(f"dokumentet '{doc_id}' sammanställs ur ett helt års underlag med 'mallgen report --year ÅÅÅÅ INDATA...', inte ur en ärendefil.")
+    # A template's sample (passed in) may show the skeleton's placeholders; a case file may not.
+    from_file = source is None
     source = read_yaml(path) if source is None else source
     if "arende" not in source.data and isinstance(source.data.get("team"), dict):
         year = source.data.get("ar") if isinstance(source.data.get("ar"), int) else "ÅÅÅÅ"
@@ -113,6 +116,8 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
     data, case_problems = validate(source, schema, sdirs, profile.get("diarienummer_monster"))
     problems += case_problems
     problems += check(data, source, profile, malformed=any(not p.warning for p in case_problems))
+    if from_file:
+        problems += left_in(data, schema, source, placeholder_context(sdirs))
     chosen = options.documents or [d for d in known if section_key(d) in data and not known[d].confidential]
     attachments = {
         parent: [t for t in known.values() if t.parent == parent and has_secret_data(data, schema, parent)]
