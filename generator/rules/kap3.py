@@ -8,7 +8,7 @@ from typing import Any
 
 from ..case import Source, is_date
 from ..errors import Problem
-from .common import Rule, check_decision
+from .common import Rule, check_decision, get
 from .letters import check_tjansteskrivelse
 
 _TIME = re.compile(r"\d{2}[.:]\d{2}")  # a time the schema accepted (and wrote with two digits for the hour)
@@ -51,6 +51,12 @@ def call_in(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Itera
     if isinstance(start, str) and isinstance(end, str) and _TIME.fullmatch(start) and _TIME.fullmatch(end) \
             and end.replace(".", ":") <= start.replace(".", ":"):
         yield src.problem((key, "mote", "slut"), "mötet slutar innan det börjar")
+    # The letter says the review has shown deviations and lists those known when it is sent.
+    known = [d for d in data.get("avvikelser") or [] if isinstance(d, dict) and is_date(d.get("upptackt"))
+             and (not is_date(sent) or d["upptackt"] <= sent)]
+    if is_date(sent) and not known:
+        yield src.problem((key,), "kallelsen går igenom ärendets avvikelser, men ingen avvikelse under 'avvikelser' var upptäckt "
+                          f"senast kallelsens datum ({sent.isoformat()}); lägg till avvikelserna (med upptackt) innan kallelsen skickas")
     place = meeting.get("plats") or {}
     if place.get("typ") == "lokal" and not place.get("lokal"):
         yield src.problem((key, "mote", "plats", "lokal"), "ange vilken av regionens lokaler mötet hålls i")
@@ -61,6 +67,19 @@ def call_in(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Itera
 def final_report(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
     yield from check_tjansteskrivelse(data, "slutrapport", src, profile)
     doc = data.get("slutrapport")
+    written, started = get(doc, "datum") if isinstance(doc, dict) else None, get(data, "arende", "startdatum")
+    if is_date(written) and is_date(started) and written < started:
+        yield src.problem(("slutrapport", "datum"), f"slutrapporten är daterad före ärendets start (arende.startdatum {started.isoformat()})")
+    if is_date(written):
+        # The report presents every step and deviation of the case as already there.
+        for index, step in enumerate(data.get("eskalering") or []):
+            if isinstance(step, dict) and is_date(step.get("datum")) and step["datum"] > written:
+                yield src.problem(("eskalering", index, "datum"), f"steget är daterat efter slutrapporten ({written.isoformat()}), "
+                                  "som redovisar det som vidtaget; rätta datumet eller slutrapportens datum")
+        for index, item in enumerate(data.get("avvikelser") or []):
+            if isinstance(item, dict) and is_date(item.get("upptackt")) and item["upptackt"] > written:
+                yield src.problem(("avvikelser", index, "upptackt"), f"avvikelsen upptäcktes efter slutrapportens datum "
+                                  f"({written.isoformat()}), som redovisar den; rätta datumet eller slutrapportens datum")
     steps = data.get("eskalering") or []
     if isinstance(doc, dict) and doc.get("utfall") == "havning" and not any(isinstance(s, dict) and s.get("steg") == "5" for s in steps):
         yield src.problem(("slutrapport", "utfall"), "hävning beslutas av nämnd (steg 5), men eskaleringen har inget steg 5", warning=True)
