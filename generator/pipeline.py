@@ -15,7 +15,7 @@ from .context import build_context, has_secret_data, strip_internal, strip_marke
 from .errors import DataError, InputError, MallgenError, Problem, UsageError
 from .formatting import find_personnummer, mask_personnummer, public_numbers
 from .leaks import duplicated_internal_text
-from .organisation import board, load_profile, profile_path
+from .organisation import board, example_profile_warning, is_profile, load_profile, profile_path, uses_example_profile
 from .placeholders import left_in, placeholder_context
 from .render import DocumentMeta, render_markdown, to_formats
 from .rules import check, refused_personnummer
@@ -104,6 +104,8 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
         year = source.data.get("ar") if isinstance(source.data.get("ar"), int) else "ÅÅÅÅ"
         raise InputError(f"{path}: det här är ett teamunderlag till årsrapporten, inte en ärendefil. "
                          f"Kontrollera det med: mallgen report --year {year} {path} --kontrollera")
+    if is_profile(source.data):
+        return None, check_profile(path)
     profile_file = profile_path(path, source.data, options.organisation)
     try:
         profile, problems = load_profile(profile_file)
@@ -111,6 +113,8 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
         named_in_case = options.organisation is None and "organisation" in source.data
         where = f"{path}:{source.line_of(('organisation',))}: organisation:" if named_in_case else f"{path}:"
         raise InputError(f"{where} organisationsprofilen kunde inte läsas: {exc}") from None
+    if uses_example_profile(path, source.data, options.organisation):
+        problems.append(source.problem((), example_profile_warning(profile, profile_file), warning=True))
     sdirs = schema_dirs(options.templates)
     schema = case_schema(list(known), {known[d].section_id for d in options.documents}, sdirs)
     data, case_problems = validate(source, schema, sdirs, profile.get("diarienummer_monster"))
@@ -153,6 +157,17 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
     if any(not p.warning for p in problems):
         return None, problems
     return Case(source, data, schema, profile, documents, data_hash(data, profile), problems, attachments), problems
+
+
+def check_profile(path: Path) -> list[Problem]:
+    """An organisation profile given where a case file is expected: checked as a profile (its own
+    problems, with its lines), and said to be one, rather than reported as a broken case."""
+    _, problems = load_profile(path)
+    if any(not p.warning for p in problems):
+        return problems
+    return [*problems, Problem(str(path), 0, "", "det här är en organisationsprofil, inte en ärendefil; den är giltig. Ärenden "
+                                              "använder den med fältet 'organisation:', med --organisation eller när den ligger "
+                                              "bredvid dem som organisation.yaml", warning=True)]
 
 
 def _wrong_case_type(documents: list[DocumentTemplate], data: dict[str, Any], source: Source) -> list[Problem]:
