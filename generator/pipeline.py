@@ -113,7 +113,7 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
         named_in_case = options.organisation is None and "organisation" in source.data
         where = f"{path}:{source.line_of(('organisation',))}: organisation:" if named_in_case else f"{path}:"
         raise InputError(f"{where} organisationsprofilen kunde inte läsas: {exc}") from None
-    if uses_example_profile(path, source.data, options.organisation):
+    if from_file and uses_example_profile(path, source.data, options.organisation):  # samples are the example region's
         problems.append(source.problem((), example_profile_warning(profile, profile_file), warning=True))
     sdirs = schema_dirs(options.templates)
     schema = case_schema(list(known), {known[d].section_id for d in options.documents}, sdirs)

@@ -98,6 +98,7 @@ def markdown_parser() -> MarkdownIt:
         parser.use(container_plugin, name=name)
     parser.validateLink = _safe_link  # type: ignore[method-assign]  # markdown-it-py's documented hook
     parser.core.ruler.push("header_scope", _header_scope)
+    parser.core.ruler.push("stray_breaks", _stray_breaks)
     parser.add_render_rule("image", _render_image)  # charts; any other image via _image_as_text
     return parser
 
@@ -106,6 +107,24 @@ def _image_as_text(renderer: Any, tokens: Any, index: int, options: Any, env: An
     """Images come only from the layout: a Markdown image shows its alt text, as in DOCX, so a
     document opened in a browser never fetches a picture from somewhere else."""
     return escapeHtml(renderer.renderInlineAsText(tokens[index].children or [], options, env))
+
+
+def _stray_breaks(state: Any) -> None:
+    """A line break a template left with nothing after it never shows: at the end of a paragraph
+    CommonMark keeps its backslash as text, and two in a row make an empty line. Both happen when an
+    optional value is missing (a contact without phone or e-mail), so they are dropped here, once
+    for every template and format."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        children = [c for i, c in enumerate(token.children)
+                    if not (c.type == "hardbreak" and (i == 0 or token.children[i - 1].type in ("hardbreak", "softbreak")))]
+        while children and children[-1].type in ("hardbreak", "softbreak"):
+            children.pop()
+        trailing = len(token.content) - len(token.content.rstrip("\\"))
+        if trailing % 2 == 1 and children and children[-1].type == "text" and children[-1].content.endswith("\\"):
+            children[-1].content = children[-1].content[:-1].rstrip()  # an odd backslash: a break marker, not an escaped "\\"
+        token.children = children
 
 
 def _header_scope(state: Any) -> None:

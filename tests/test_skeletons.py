@@ -43,7 +43,7 @@ def test_routine_case_skeleton_is_a_valid_routine_case(cli, tmp_path: Path) -> N
     text = fill_placeholders(text)
     target.write_text(text, encoding="utf-8")
     result = cli("validate", target)
-    problems = [line for line in result.stderr.splitlines() if line.startswith(str(target))]
+    problems = [line for line in result.stderr.splitlines() if line.startswith(str(target)) and ": varning: " not in line]
     assert len(problems) == 1 and "ärendet har ännu inga uppgifter för något dokument" in problems[0], result.stderr
     from generator.templates import catalogue, template_dirs
 
