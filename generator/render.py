@@ -145,8 +145,12 @@ def render_markdown(template: DocumentTemplate, context: dict[str, Any], dirs: t
 
 
 def to_markdown_file(body: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> str:
-    """The .md output: a plain header (organisation, diarienummer, date) above the body."""
-    return _render_layout(dirs, "markdown", "dokument.md", body=Markdown(body), meta=meta, org=meta.organisation)
+    """The .md output, plain text for e-mail: a plain header (organisation, diarienummer, date) above
+    the body without `:::` blocks, backslash breaks or escapes (see generator/plain_text.py)."""
+    from .plain_text import to_plain_text
+
+    text = to_plain_text(markdown_parser().parse(body))
+    return _render_layout(dirs, "markdown", "dokument.md", body=Markdown(text), meta=meta, org=meta.organisation)
 
 
 def markdown_to_html(markdown: str, charts: Mapping[str, Any] | None = None) -> str:

@@ -95,7 +95,7 @@ def test_control_plan_shows_the_boards_decision(rendered: dict[str, RenderedDocu
     plan = rendered["kontrollplan"]
     decision = "Hälso- och sjukvårdsnämnden fastställde kontrollplanen 16 juni 2026, § 87."
     assert plan.styled("Beslut") == [decision]
-    assert f"::: beslut\n**{decision}**\n:::" in plan.markdown
+    assert f"\n\n{decision}\n\n" in plan.markdown  # its own paragraph in the plain-text .md
     # the decision comes before the plan's content
     texts = [text for _, text in plan.paragraphs]
     assert texts.index(decision) < texts.index("Bakgrund")
@@ -224,8 +224,8 @@ def test_final_report_proposals_and_outcome(rendered: dict[str, RenderedDocument
     assert report.styled("List Number") == example["slutrapport"]["forslag_till_beslut"]
     assert "Till Hälso- och sjukvårdsnämnden" in report.styled("Beslut")
     proposals = report.markdown.split("## Förslag till beslut", 1)[1]
-    block = proposals.split("::: beslut", 1)[1].split("\n:::", 1)[0]
-    assert "1. Nämnden godkänner slutrapporten." in block and "3. Nämnden förlänger kontrollplanen" in block
+    block = proposals.split("Till Hälso- och sjukvårdsnämnden\n\n", 1)[1].split("\n\n", 2)[1]
+    assert block.startswith("1. Nämnden godkänner slutrapporten.\n2. ") and "\n3. Nämnden förlänger kontrollplanen" in block
     assert "Den fördjupade uppföljningen fortsätter." in report.text
 
 
