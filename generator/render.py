@@ -275,12 +275,15 @@ def to_docx(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], charts: Mappi
     """Stage 2b: the Markdown body as a docxtpl subdocument inside base.docx, reproducible bytes."""
     from docxtpl import DocxTemplate
 
-    from .markdown_docx import add_markdown
+    from .markdown_docx import add_markdown, apply_profile_colour
 
     base = _find_layout_file(dirs, meta.template_id, "base.docx")
     template = DocxTemplate(str(base))
     subdoc = template.new_subdoc()
-    add_markdown(subdoc.subdocx, subdoc.subdocx, body, charts)
+    apply_profile_colour(template.get_docx(), str(meta.organisation.get("farg") or ""))  # before boxes copy borders
+    section = template.get_docx().sections[0]
+    width = section.page_width - section.left_margin - section.right_margin if section.page_width else None
+    add_markdown(subdoc.subdocx, subdoc.subdocx, body, charts, text_width=width)
     try:
         template.render({"body": subdoc, "meta": meta, "org": meta.organisation}, jinja_env=environment(dirs, "markup"))
     except jinja2.TemplateError as exc:

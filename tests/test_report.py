@@ -286,7 +286,7 @@ def test_every_chart_has_alt_text_and_a_table_beside_it(out: Path) -> None:
     for index, alt in charts:
         assert len(alt) > 60 and re.search(r"\d", alt), "alt text says what the chart shows, with the numbers"
         nearby = lines[max(0, index - 3) : index] + lines[index + 1 : index + 4]
-        assert any(n.startswith("|") for n in nearby), f"no table beside {line[:60]}"
+        assert any(n.startswith("|") for n in nearby), f"no table beside {alt[:60]}"
 
 
 def test_docx_charts_are_pictures_with_their_alt_text(out: Path) -> None:
