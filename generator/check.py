@@ -40,6 +40,7 @@ from .templates import (
     environment,
     front_matter_lines,
     front_matter_text,
+    handbook_data,
     parse_template,
     template_dirs,
 )
@@ -211,7 +212,21 @@ def context_root(template: DocumentTemplate, known: dict[str, DocumentTemplate],
         root["namnd"] = Field(literal_dict({"id": TEXT, "namn": TEXT, "typ": TEXT}))
         root["avvikelse"] = Field(Shape("map", item=item))
         root["data_hash"] = Field(TEXT)
+    root.update(template_own_fields(template))
     return root
+
+
+def template_own_fields(template: DocumentTemplate) -> dict[str, Field]:
+    """`handbok` and `sprak` (context.template_own), as shapes."""
+    from .languages import is_multilingual
+
+    own: dict[str, Field] = {}
+    if handbook_data(template) is not None:
+        own["handbok"] = Field(ANY)
+    if is_multilingual(template):
+        facts = {key: TEXT for key in ("kod", "namn", "eget_namn", "lang", "riktning", "locale", "datumformat")}
+        own["sprak"] = Field(Shape("dict", {**literal_dict(facts).fields, "text": Field(Shape("map", item=TEXT))}))
+    return own
 
 
 def letter_fields() -> dict[str, Field]:

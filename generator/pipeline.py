@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__, leaks
+from . import __version__, languages, leaks
 from .case import Source, is_date, read_yaml
 from .context import build_context, has_secret_data, strip_internal, strip_marked
 from .errors import DataError, InputError, MallgenError, Problem, UsageError
@@ -138,6 +138,8 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
             documents.append(version)
             if warning:
                 problems.append(source.problem((section_key(item.section_id), "datum"), warning, warning=True))
+    documents, language_problems = languages.expand(documents, data, source)
+    problems += language_problems
     problems += _wrong_case_type(documents, data, source)
     problems += _attachments_without_data(documents, attachments, data, source)
     if profile.get("sekretess", {}).get("personnummer") == "vagra" and not all(d.internal for d in documents):
@@ -253,7 +255,7 @@ def document_date(data: dict[str, Any], document_id: str) -> Any:
 
 def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
     title = case.data["arende"]["rubrik"]
-    return DocumentMeta.of(
+    meta = DocumentMeta.of(
         document, case.profile,
         case_title=title if document.internal else mask_personnummer(title, public_numbers(case.data)),
         case_id=case.id,
@@ -261,6 +263,10 @@ def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
         date=document_date(case.data, document.section_id),
         data_hash=case.data_hash,
     )
+    if document.language is not None and document.language != languages.SWEDISH:
+        spoken = languages.language(document, document.language)
+        meta = replace(meta, lang=spoken["lang"], direction=spoken["riktning"], language_name=spoken["namn"])
+    return meta
 
 
 def document_context(case: Case, document: DocumentTemplate) -> dict[str, Any]:

@@ -103,11 +103,11 @@ class Value:
 UNKNOWN = Value(ANY)
 
 # Filters whose result does not depend on the input having a value, or that handle None.
-NONE_SAFE = {"default", "d", "md", "janej", "string", "e", "escape", "length", "count", "list", "tojson", "pprint"}
+NONE_SAFE = {"default", "d", "md", "fyll", "janej", "string", "e", "escape", "length", "count", "list", "tojson", "pprint"}
 LIST_FILTERS = {"select", "reject", "selectattr", "rejectattr", "sort", "unique", "list", "reverse", "batch", "slice"}
 TEXT_FILTERS = {
-    "datum", "iso", "belopp", "tal", "klockslag", "janej", "person", "md", "lank", "string", "lower", "upper", "replace", "join",
-    "trim", "e", "escape", "indent", "format", "title", "capitalize", "truncate", "wordwrap", "center", "striptags",
+    "datum", "iso", "belopp", "tal", "klockslag", "janej", "person", "md", "lank", "fyll", "string", "lower", "upper", "replace",
+    "join", "trim", "e", "escape", "indent", "format", "title", "capitalize", "truncate", "wordwrap", "center", "striptags",
     "urlencode", "safe", "tojson", "forceescape", "urlize", "xmlattr", "filesizeformat", "pprint",
 }
 NUMBER_FILTERS = {"length", "count", "int", "float", "round", "abs", "wordcount"}
@@ -464,7 +464,8 @@ class TemplateLinter:
     def _filter_name(self, node: nodes.Filter, ctx: _Ctx) -> bool:
         if node.name in self.env.filters:
             return True
-        ours = [n for n in self.env.filters if n in ("datum", "iso", "belopp", "tal", "klockslag", "janej", "person", "md", "lank", "bilaga")]
+        ours = [n for n in self.env.filters if n in ("datum", "iso", "belopp", "tal", "klockslag", "janej", "person", "md", "lank", "fyll",
+                                                         "bilaga")]
         close = difflib.get_close_matches(node.name, list(self.env.filters), n=1)
         hint = f"menade du '{close[0]}'? " if close else ""
         self._error(ctx, node, f"filtret '{node.name}' finns inte; {hint}mallgens egna filter: {', '.join(ours)}")
