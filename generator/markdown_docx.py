@@ -336,8 +336,9 @@ def paragraph_border(p_pr: Any, side: str, *, size: int, space: int, color: str)
 TABLE_FONT_SIZE = 10.0  # pt, the Tabelltext and Tabellrubrik styles of base.docx
 SMALLEST_TABLE_FONT = 8.0  # a table whose words do not fit at 10 pt is set smaller, down to this
 _SLACK = 1.04  # Word's line breaking and kerning differ a little from a sum of advance widths
-# Hyphens Word must not break at: inside numbers, dates and masked personnummer (2026-08-05, XXXXXX-XXXX).
-_NUMBER_HYPHEN = re.compile(r"(?<=[\dX])-(?=[\dX])")
+# What Word must not break at its hyphens: ISO dates, organisations- and personnummer, masked or not
+# (2026-08-05, 559123-4561, 19XXXXXX-XXXX). Other hyphens (a phone number's, a word's) break as usual.
+_UNBROKEN = re.compile(r"(?<![\dX])(?:\d{4}-\d{2}-\d{2}|[\dX]{6,8}-[\dX]{4})(?![\dX])")
 
 
 def text_width(text: str, size: float = TABLE_FONT_SIZE, bold: bool = False) -> int:
@@ -398,16 +399,25 @@ def _plain(children: Sequence[Token]) -> str:
 
 
 def add_text(run: Any, text: str) -> None:
-    """The text of a run (`w:r`), with a no-break hyphen for each hyphen inside a number, date or
-    masked personnummer, so Word never breaks 2026-08-05 or 559123-4561 over two lines."""
-    for number, piece in enumerate(_NUMBER_HYPHEN.split(text)):
-        if number:
-            run.append(OxmlElement("w:noBreakHyphen"))
-        if piece:
-            element = OxmlElement("w:t")
-            element.text = piece
-            element.set(qn("xml:space"), "preserve")
-            run.append(element)
+    """The text of a run (`w:r`), with a no-break hyphen in each ISO date and organisations- or
+    personnummer, so Word never breaks 2026-08-05 or 559123-4561 over two lines."""
+    position = 0
+    for match in _UNBROKEN.finditer(text):
+        _add_t(run, text[position:match.start()])
+        for number, part in enumerate(match.group(0).split("-")):
+            if number:
+                run.append(OxmlElement("w:noBreakHyphen"))
+            _add_t(run, part)
+        position = match.end()
+    _add_t(run, text[position:])
+
+
+def _add_t(run: Any, text: str) -> None:
+    if text:
+        element = OxmlElement("w:t")
+        element.text = text
+        element.set(qn("xml:space"), "preserve")
+        run.append(element)
 
 
 # --- boxes (the decision and the secrecy marking) and the profile's colour ---------------------------

@@ -90,7 +90,7 @@ def test_a_clean_copy_passes(cli, own: Path) -> None:
          "'vardgivre' finns inte i sammanhanget för ett ärendedokument; menade du 'vardgivare'?"),
         ("{{ m.datum | datum }}", "{{ m.datum | datm }}",
          "filtret 'datm' finns inte; menade du 'datum'? mallgens egna filter: datum, iso, belopp, tal, klockslag, janej, person, bilaga, "
-         "md, lank"),
+         "md, lank, fyll"),
         ("{{ m.datum | datum }}", "{{ m.datum is datum }}", "testet 'datum' finns inte"),
         ("{{ a.rubrik }}", "{{ a.allvarlighet }}",
          "'a.allvarlighet' är internt (intern: true i schemat) och finns inte i dokument med målgrupp extern; det lämnar aldrig teamet. "

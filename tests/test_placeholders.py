@@ -16,7 +16,7 @@ def test_placeholders_left_in_a_case_are_errors_naming_the_field(tmp_path: Path)
         ("  diarienummer: HSN 2026-00123", "  diarienummer: HSN 0000-00000"),
         ("    postnummer: 999 30", "    postnummer: 000 00"),
         ("  kontaktperson:\n    namn: Lena Åberg", "  kontaktperson:\n    namn: Ange kontaktpersonens namn"),
-        ("kallelse_dialogmote:\n  datum: 2026-03-30", "kallelse_dialogmote:\n  datum: 2026-01-01"),
+        ("    namn: Karin Holm\n    datum: 2026-04-28", "    namn: Karin Holm\n    datum: 2026-01-01"),
         ("    - Nämnden godkänner slutrapporten.", "    - Ange förslag till beslut"),
     ))
     out = tmp_path / "ut"
@@ -29,8 +29,8 @@ def test_placeholders_left_in_a_case_are_errors_naming_the_field(tmp_path: Path)
         "fyll i den riktiga uppgiften",
         f"{path}:{line_of(path, 'namn: Ange kontaktpersonens namn')}: vardgivare.kontaktperson.namn: 'Ange kontaktpersonens namn' "
         "är platshållaren från 'mallgen new'; fyll i den riktiga uppgiften",
-        f"{path}:{line_of(path, 'datum: 2026-01-01')}: kallelse_dialogmote.datum: 2026-01-01 är platshållaren från "
-        "'mallgen new'; fyll i rätt datum",
+        f"{path}:{line_of(path, 'datum: 2026-01-01')}: anmodan_om_rattelse.samrad_jurist.datum: 2026-01-01 är platshållaren "
+        "från 'mallgen new'; fyll i rätt datum",
         f"{path}:{line_of(path, '- Ange förslag')}: slutrapport.forslag_till_beslut[1]: 'Ange förslag till beslut' är "
         "platshållaren från 'mallgen new'; fyll i den riktiga uppgiften",
     ]
