@@ -202,3 +202,18 @@ def test_a_docx_keeps_the_texts_a_reader_copies(teams_call_in: Path) -> None:
     assert "Diarienummer HSN 2026-00123" in flat(docx_text((teams_call_in / f"{CALL_IN}.docx").read_bytes()))
     assert "ert svar och i allt ni skickar" in "\n".join(p.text for p in docx.Document(str(teams_call_in / f"{CALL_IN}.docx")).paragraphs)
 
+
+
+def test_no_markdown_markup_reaches_a_reader_of_any_example(example_outputs: ExampleOutputs) -> None:
+    """Every example document, every format: no literal **, [text](address) or backslash."""
+    checked = 0
+    for path in [*example_outputs.files("docx"), *example_outputs.files("html")]:
+        text = docx_text(path.read_bytes()) if path.suffix == ".docx" else html_text(re.sub(r"(?s)<style>.*?</style>", "", path.read_text(encoding="utf-8")))
+        for markup in ("**", "](", "\\"):
+            assert markup not in text, (path.name, markup)
+        checked += 1
+    for path in example_outputs.files("pdf"):
+        text = "\n".join(pdf_pages(path))
+        assert "**" not in text and "](" not in text and "\\" not in text, path.name
+        checked += 1
+    assert checked >= 30
