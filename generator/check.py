@@ -212,8 +212,25 @@ def context_root(template: DocumentTemplate, known: dict[str, DocumentTemplate],
         root["namnd"] = Field(literal_dict({"id": TEXT, "namn": TEXT, "typ": TEXT}))
         root["avvikelse"] = Field(Shape("map", item=item))
         root["data_hash"] = Field(TEXT)
+        root.update(progress_fields(data, item))
     root.update(template_own_fields(template))
     return root
+
+
+def progress_fields(data: Shape, deviation: Shape) -> dict[str, Field]:
+    """`lage` (`progress.situation`) and `diagram` (each chart's alt text, `charts.case_charts`), as shapes."""
+    date = Shape("scalar", scalar="date")
+    steps = data.fields.get("eskalering")
+    step = steps.shape.item if steps and steps.shape.item else ANY
+    deadline = literal_dict({"datum": date, "text": TEXT, "sektion": TEXT})
+    deadline = Shape("dict", {**deadline.fields, "satt": Field(date, optional=True)})
+    situation = Shape("dict", {
+        "datum": Field(date), "steg": Field(step, optional=True),
+        "trappan": Field(Shape("list", item=Shape("dict", {"steg": Field(TEXT), "datum": Field(date, optional=True),
+                                                           "aktuellt": Field(Shape("scalar", scalar="boolean"))}))),
+        "oppna_avvikelser": Field(Shape("list", item=deviation)), "tidsfrister": Field(Shape("list", item=deadline)),
+    })
+    return {"lage": Field(situation), "diagram": Field(Shape("map", item=TEXT))}
 
 
 def template_own_fields(template: DocumentTemplate) -> dict[str, Field]:

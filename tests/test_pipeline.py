@@ -17,7 +17,9 @@ import pytest
 from conftest import CASES, EXAMPLE, ROOT
 from markdown_it import MarkdownIt
 
-CORE = ["overlamning", "uppdragshandling", "kallelse-dialogmote", "anmodan-om-rattelse", "anmodan-om-rattelse-bilaga", "kontrollplan", "slutrapport"]
+CORE = ["overlamning", "uppdragshandling", "kallelse-dialogmote", "anmodan-om-rattelse", "anmodan-om-rattelse-bilaga", "kontrollplan", "slutrapport",
+        "protokoll-arendegenomgang", "prioritering", "grundutredning", "planeringsunderlag", "granskningslogg", "agenda-dialogmote",
+        "lagesrapport", "kommunikationsplan"]
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -53,9 +55,10 @@ def test_validate_reports_valid_case_and_its_documents(cli) -> None:
     result = cli("validate", EXAMPLE)
     assert result.exit_code == 0, result.output
     # the anmodan's confidential attachment is made with it, right after it
-    in_catalogue_order = ("overlamning, uppdragshandling, kallelse-dialogmote, slutrapport, anmodan-om-rattelse, "
-                          "anmodan-om-rattelse-bilaga, kontrollplan")
-    assert result.stdout == f"{EXAMPLE}: giltigt (7 dokument: {in_catalogue_order})\n"
+    in_catalogue_order = ("grundutredning, overlamning, prioritering, protokoll-arendegenomgang, uppdragshandling, "
+                          "agenda-dialogmote, granskningslogg, kallelse-dialogmote, planeringsunderlag, kommunikationsplan, "
+                          "lagesrapport, slutrapport, anmodan-om-rattelse, anmodan-om-rattelse-bilaga, kontrollplan")
+    assert result.stdout == f"{EXAMPLE}: giltigt (15 dokument: {in_catalogue_order})\n"
 
 
 def test_validate_reports_every_problem_at_once_with_file_and_line(cli, tmp_path: Path) -> None:
@@ -219,7 +222,9 @@ def test_html_and_pdf_carry_the_same_headings(rendered: Path, doc: str) -> None:
 def test_special_characters_print_literally_in_every_format(rendered: Path) -> None:
     folder = case_folder(rendered)
     name = "Vård & Omsorg <Nord> AB"
-    assert name in docx.Document(str(folder / "kallelse-dialogmote.docx")).paragraphs[0].text
+    paragraphs = docx.Document(str(folder / "kallelse-dialogmote.docx")).paragraphs
+    recipient = next(p for p in paragraphs if p.text.strip() and p.style.name != "Brevhuvud")  # after page 1's letterhead
+    assert name in recipient.text
     assert "Vård &amp; Omsorg &lt;Nord&gt; AB" in (folder / "kallelse-dialogmote.html").read_text(encoding="utf-8")
     md = (folder / "kallelse-dialogmote.md").read_text(encoding="utf-8")
     assert name in MarkdownIt("commonmark").render(md).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
