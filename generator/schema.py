@@ -355,7 +355,7 @@ def _translate(error: ce.ValidationError, source: Source, schema: dict[str, Any]
         hint = f" (menade du '{close[0]}'?)" if close else ""
         message = f"'{value}' är inte tillåtet{hint}; välj bland: {allowed}"
     elif code == ce.REGEX_MISMATCH.code:
-        message = f"'{value}' har fel form" + _regex_hint(path)
+        message = f"'{value}' har fel form" + _regex_hint(path, constraint)
     elif code == ce.MIN_LENGTH.code:
         message = f"behöver minst {constraint} {'rad' if constraint == 1 else 'rader'}"
     elif code == ce.MIN_VALUE.code:
@@ -379,8 +379,15 @@ _REGEX_HINTS = {
 }
 
 
-def _regex_hint(path: tuple[Any, ...]) -> str:
-    return _REGEX_HINTS.get(str(path[-1]), "") if path else ""
+# Hints by the pattern itself, so a new document's time or postnummer field gets one too.
+_PATTERN_HINTS = {
+    r"^([01]\d|2[0-3])[:.][0-5]\d$": " (skriv klockslaget som TT.MM eller TT:MM, till exempel 09.30)",
+    r"^\d{3} ?\d{2}$": " (skriv som NNN NN, till exempel 451 00)",
+}
+
+
+def _regex_hint(path: tuple[Any, ...], pattern: Any = None) -> str:
+    return _PATTERN_HINTS.get(str(pattern)) or (_REGEX_HINTS.get(str(path[-1]), "") if path else "")
 
 
 def _level_keys(path: tuple[Any, ...], schema: dict[str, Any]) -> list[str]:
