@@ -182,7 +182,7 @@ def test_the_decision_and_secrecy_boxes_have_their_borders(rendered: Path) -> No
         ["Hälso- och sjukvårdsnämnden fastställde kontrollplanen 16 juni 2026, § 87."]
     secrecy = docx.Document(str(rendered / "anmodan-om-rattelse-bilaga.docx"))
     assert _borders(secrecy.styles["Sekretess"].element.pPr) == {side: ("16", "1A1A1A") for side in ("top", "left", "bottom", "right")}
-    assert [p.style.name for p in secrecy.paragraphs][0] == "Sekretess"
+    assert [p.style.name for p in secrecy.paragraphs if p.style.name != "Brevhuvud"][0] == "Sekretess"  # first after the letterhead
     # a numbered list inside the decision box is inside the box: same borders, same indent
     report = docx.Document(str(rendered / "slutrapport.docx"))
     box = [p for p in report.paragraphs if p.style.name in ("Beslut", "List Number") and p.text]

@@ -70,7 +70,7 @@ def test_a_time_that_cannot_be_read_says_what_to_write(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert messages(result) == [
         f"{path}:{line_of(path, 'postnummer:')}: vardgivare.adress.postnummer: '9993' har fel form (skriv som NNN NN, till exempel 451 00)",
-        f"{path}:{line_of(path, 'start:')}: kallelse_dialogmote.mote.start: 'halv tio' har fel form "
+        f"{path}:{line_of(path, 'start: halv tio')}: kallelse_dialogmote.mote.start: 'halv tio' har fel form "
         "(skriv klockslaget som TT.MM eller TT:MM, till exempel 09.30)",
     ]
 

@@ -53,17 +53,17 @@ def test_realistic_examples_from_the_schema_are_not_placeholders(tmp_path: Path)
 def test_a_new_documents_placeholder_is_found_without_code(tmp_path: Path) -> None:
     """A handbook owner's template with its own schema: the skeleton's text left in is named."""
     mallar = tmp_path / "mallar"
-    assert invoke("new", "mall", "granskningslogg", "-o", mallar).exit_code == 0
-    schema = mallar / "granskningslogg.yaml"
+    assert invoke("new", "mall", "egen-logg", "-o", mallar).exit_code == 0
+    schema = mallar / "egen-logg.yaml"
     schema.write_text(schema.read_text(encoding="utf-8") + "  ansvarig: {type: string, required: true, meta: {beskrivning: Vem som ansvarar}}\n",
                       encoding="utf-8")
-    text = case_text() + "\ngranskningslogg:\n  datum: 2026-03-02\n  sammanfattning: Skriv dokumentets text här.\n  ansvarig: Ange vem som ansvarar\n"
+    text = case_text() + "\negen_logg:\n  datum: 2026-03-02\n  sammanfattning: Skriv dokumentets text här.\n  ansvarig: Ange vem som ansvarar\n"
     path = write_text(tmp_path / "a.yaml", text)
-    result = invoke("validate", path, "--mallar", mallar, "-d", "granskningslogg")
+    result = invoke("validate", path, "--mallar", mallar, "-d", "egen-logg")
     assert result.exit_code == 1
     assert [m for m in messages(result) if ": varning:" not in m] == [
-        f"{path}:{line_of(path, 'sammanfattning: Skriv')}: granskningslogg.sammanfattning: 'Skriv dokumentets text här.' är "
+        f"{path}:{line_of(path, 'sammanfattning: Skriv')}: egen_logg.sammanfattning: 'Skriv dokumentets text här.' är "
         "platshållaren från 'mallgen new'; fyll i den riktiga uppgiften",
-        f"{path}:{line_of(path, 'ansvarig: Ange')}: granskningslogg.ansvarig: 'Ange vem som ansvarar' är platshållaren från "
+        f"{path}:{line_of(path, 'ansvarig: Ange')}: egen_logg.ansvarig: 'Ange vem som ansvarar' är platshållaren från "
         "'mallgen new'; fyll i den riktiga uppgiften",
     ]

@@ -79,16 +79,6 @@ def final_report(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> 
     written, started = doc.get("datum"), get(data, "arende", "startdatum")
     if is_date(written) and is_date(started) and written < started:
         yield src.problem(("slutrapport", "datum"), f"slutrapporten är daterad före ärendets start (arende.startdatum {started.isoformat()})")
-    if is_date(written):
-        # The report presents every step and deviation of the case as already there.
-        for index, step in enumerate(data.get("eskalering") or []):
-            if isinstance(step, dict) and is_date(step.get("datum")) and step["datum"] > written:
-                yield src.problem(("eskalering", index, "datum"), f"steget är daterat efter slutrapporten ({written.isoformat()}), "
-                                  "som redovisar det som vidtaget; rätta datumet eller slutrapportens datum")
-        for index, item in enumerate(data.get("avvikelser") or []):
-            if isinstance(item, dict) and is_date(item.get("upptackt")) and item["upptackt"] > written:
-                yield src.problem(("avvikelser", index, "upptackt"), f"avvikelsen upptäcktes efter slutrapportens datum "
-                                  f"({written.isoformat()}), som redovisar den; rätta datumet eller slutrapportens datum")
     if doc.get("utfall") == "havning" and not _has_step(data, "5"):
         yield src.problem(("slutrapport", "utfall"), "hävning beslutas av nämnd (steg 5), men eskaleringen har inget steg 5", warning=True)
     yield from _communicated(doc, src)
