@@ -44,6 +44,10 @@ class InvalidDate(str):
     """A value written as a date that does not exist (2026-02-30); validation reports it."""
 
 
+# Numbers written without quotes: their text is kept (`Source.written`), so a field that takes
+# text gets `10.30` or `45100` as written, not the float 10.3 or the integer 45100.
+_NUMBERS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
 # Characters a double-quoted YAML string can smuggle in with escapes ("\a", "\x1b", "\ud800")
 # that no document format can hold: control characters (tab and line breaks excepted),
 # non-characters and lone surrogates.
@@ -63,6 +67,7 @@ class _Loader(yaml.SafeLoader, _Resolver):
         super().__init__(stream)
         self.lines: dict[FieldPath, int] = {}
         self.key_tags: tuple[str, ...] = ("tag:yaml.org,2002:str",)
+        self.written: dict[FieldPath, str] = {}
         self._nodes = 0
         self._depth = 0
 
@@ -88,6 +93,8 @@ class _Loader(yaml.SafeLoader, _Resolver):
         if depth > MAX_DEPTH:
             raise _Refused(line, f"för djup nästling (mer än {MAX_DEPTH} nivåer)")
         self.lines.setdefault(path, line)
+        if isinstance(node, yaml.ScalarNode) and node.tag in _NUMBERS:
+            self.written.setdefault(path, node.value)
         if isinstance(node, yaml.ScalarNode) and (bad := _CONTROL.search(node.value)):
             raise _Refused(line, f"otillåtet tecken (U+{ord(bad.group(0)):04X}) i värdet; det kan inte stå i ett dokument. Ta bort det")
         if isinstance(node, yaml.MappingNode):
@@ -102,10 +109,10 @@ class _Loader(yaml.SafeLoader, _Resolver):
                     raise _Refused(key_line, f"fältnamnet '{shown}' är inte text; fältnamn skrivs som ord, t.ex. 'rubrik:'")
                 if bad := _CONTROL.search(key.value):
                     raise _Refused(key_line, f"otillåtet tecken (U+{ord(bad.group(0)):04X}) i fältnamnet; ta bort det")
-                if key.value in seen:
-                    raise _Refused(key_line, f"fältet '{key.value}' finns redan på rad {seen[key.value]}; ta bort det ena")
-                seen[key.value] = key_line
                 sub = (*path, key.value)
+                if key.value in seen:
+                    raise _Refused(key_line, f"{dotted(sub)}: fältet finns redan på rad {seen[key.value]}; ta bort den ena raden")
+                seen[key.value] = key_line
                 self.lines.setdefault(sub, key_line)
                 self._record(value, sub, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
@@ -144,6 +151,7 @@ class Source:
     path: Path
     data: Any
     lines: dict[FieldPath, int] = field(default_factory=dict)
+    written: dict[FieldPath, str] = field(default_factory=dict)  # numbers as written in the file
 
     @property
     def name(self) -> str:
@@ -163,10 +171,11 @@ class Source:
 
 
 def dotted(path: FieldPath) -> str:
-    """`('avvikelser', 0, 'rubrik')` -> `avvikelser[0].rubrik`."""
+    """`('avvikelser', 0, 'rubrik')` -> `avvikelser[1].rubrik`: list items are counted from 1, as
+    the person reading the message counts them ("the first deviation")."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
@@ -200,7 +209,7 @@ def parse_yaml(text: str, name: str | Path, numbered_keys: bool = False) -> Sour
     finally:
         if loader is not None:
             loader.dispose()
-    return Source(Path(name), data, loader.lines)
+    return Source(Path(name), data, loader.lines, loader.written)
 
 
 def _open_quote(text: str, exc: yaml.MarkedYAMLError) -> int | None:

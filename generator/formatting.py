@@ -63,25 +63,64 @@ def person(value: dict[str, Any]) -> str:
     return text
 
 
-# A personnummer as people write it: 19121212-1212, 121212-1212, 121212+1212 (over 100), 1912121212.
-# A hyphen glued to it ("-19121212-1212-") does not hide it, nor does a space around the hyphen or
-# a line break inside (a folded YAML line, a wrapped PDF line).
-PERSONNUMMER = re.compile(r"(?<!\d)(\d{2})?(\d{6})([ \t]?[-+][ \t]*(?:\n[ \t]*)?|[ \t]*\n[ \t]*|)(\d{4})(?!\d)", re.ASCII)
+# A personnummer or samordningsnummer as people write it: the date (6 digits, or 8 with the
+# century), a separator or none, 4 digits. The separator may be a hyphen, a plus (100 years or
+# older), a space or no-break space, the no-break hyphen Word inserts (U+2011), an en or em dash or
+# a minus sign (U+2212), with spaces around it or not.
+_DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"  # a character class: the hyphen escaped
+_SPACES = " \t\r\n\u00a0\u2007\u202f"  # a line break too: free text wraps where it likes
+PERSONNUMMER = re.compile(
+    rf"(?<!\d)(?P<century>\d{{2}})?(?P<date>\d{{6}})"
+    rf"(?P<sep>[{_SPACES}]*[{_DASHES}+][{_SPACES}]*|[{_SPACES}]+|)(?P<serial>\d{{4}})(?!\d)"
+)
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 29 February: the century may be unknown
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(digits):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def looks_like_personnummer(match: re.Match[str]) -> bool:
+    """Whether a match of PERSONNUMMER is a personnummer (or samordningsnummer) as a reader sees it.
+
+    The date must exist (a samordningsnummer adds 60 to the day) and a given century must be 18, 19
+    or 20. The check digit is not required: a mistyped personnummer still identifies someone.
+    Phone numbers are told apart by their shape: Swedish numbers are written in groups of two to
+    four digits after the area code (0701-23 45 67, 08-123 456 78, +46 70 123 45 67) and so never
+    give six or eight digits, a separator and four digits. Only ten digits written together
+    (0701234567) can be both; they count as a personnummer when the check digit is right too,
+    which a phone number is by chance one time in ten (it is then masked, the safe mistake).
+    """
+    century, date, sep = match.group("century"), match.group("date"), match.group("sep")
+    if century is not None and century not in ("18", "19", "20"):
+        return False
+    month, day = int(date[2:4]), int(date[4:6])
+    day = day - 60 if day > 60 else day
+    if not (1 <= month <= 12 and 1 <= day <= _DAYS[month - 1]):
+        return False
+    if century is None and not sep:
+        return _luhn_valid(date + match.group("serial"))
+    return True
+
 
 # What can sit inside a number without a reader seeing it, or stand for one of its characters:
-# invisible characters, other dashes, digits of other scripts and widths, %2D in a link, &#45; and
-# \- in Markdown. Text holding any of them is read through `_skeleton`.
+# invisible characters (soft hyphen, zero-width space, direction marks), other hyphens, digits of
+# other scripts and widths, %2D in a link, &#45; in Markdown or HTML, and \- in Markdown. Text
+# holding any of them is read through `_skeleton` before PERSONNUMMER is applied.
 _INVISIBLE = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
-_DASHES = "\u2010-\u2015\u2212\ufe58\ufe63\uff0b\uff0d"
-_DISGUISED = re.compile(rf"[{_INVISIBLE}{_DASHES}%&\\]|(?![0-9])\d")
+_OTHER_DASHES = "\u2015\ufe58\ufe63\uff0b\uff0d"
+_DISGUISED = re.compile(rf"[{_INVISIBLE}{_OTHER_DASHES}%&\\]|(?![0-9])\d")
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 _INVISIBLE_CHAR = re.compile(rf"[{_INVISIBLE}]")
-_DASH_CHAR = re.compile(rf"[{_DASHES}]")
 
 
 def _plain_char(text: str) -> str:
-    """One character (or entity, escape) as the digit or sign it shows, else '' (not part of a number)."""
+    """One character (or entity, %-escape, backslash escape) as the digit or sign it shows, else ''."""
     import html
     import unicodedata
 
@@ -91,14 +130,14 @@ def _plain_char(text: str) -> str:
         return ""
     if text.isdecimal():
         return str(unicodedata.decimal(text))
-    if _DASH_CHAR.fullmatch(text):
-        return "+" if text in "\uff0b" else "-"
-    return text if text in "-+" else ""
+    if text in "+\uff0b":
+        return "+"
+    return "-" if text == "-" or text in _OTHER_DASHES or re.fullmatch(f"[{_DASHES}]", text) else ""
 
 
 def _skeleton(text: str) -> tuple[str, list[int]]:
     """`text` as a reader sees its digits, and for each character of it the index in `text` it starts at
-    (a last entry: len(text)). Invisible characters are left out; `%2D`, `&#45;`, `\\-`, `１`, `–`
+    (a last entry: len(text)). Invisible characters are left out; `%2D`, `&#45;`, `\\-`, `１`, `－`
     become `-`, `-`, `-`, `1`, `-`."""
     out: list[str] = []
     starts: list[int] = []
@@ -115,7 +154,7 @@ def _skeleton(text: str) -> tuple[str, list[int]]:
             step, shown = len(m.group(0)), c
         elif ch == "\\" and i + 1 < n and text[i + 1] in "-+":
             step, shown = 2, text[i + 1]
-        elif ch.isdecimal() or _DASH_CHAR.match(ch):
+        elif (ch.isdecimal() and not "0" <= ch <= "9") or ch in _OTHER_DASHES:
             shown = _plain_char(ch) or ch
         out.append(shown)
         starts.append(i)
@@ -124,21 +163,18 @@ def _skeleton(text: str) -> tuple[str, list[int]]:
     return "".join(out), starts
 
 
-def personnummer_spans(text: str, keep: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
-    """Every valid personnummer in `text` (not in `keep`, as `digits10`): (start, end, the number as
-    written plainly, e.g. 19121212-1212), the span being that of `text` however the number is disguised."""
-    from personnummer import personnummer
-
+def personnummer_spans(text: str, keep: frozenset[str] = frozenset()) -> list[tuple[int, int, re.Match[str]]]:
+    """Every personnummer in `text` (see `looks_like_personnummer`), not in `keep` (as `digits10`):
+    (start, end, the match in the text as a reader sees it), the span being that of `text` however
+    the number is disguised."""
     disguised = _DISGUISED.search(text) is not None
     shown, starts = _skeleton(text) if disguised else (text, [])
-    found: list[tuple[int, int, str]] = []
+    found: list[tuple[int, int, re.Match[str]]] = []
     for match in PERSONNUMMER.finditer(shown):
-        sign = match.group(3).strip()
-        number = f"{match.group(1) or ''}{match.group(2)}{sign}{match.group(4)}"
-        if not personnummer.valid(number) or digits10(number) in keep:
+        if not looks_like_personnummer(match) or digits10(match.group(0)) in keep:
             continue
         start, end = (starts[match.start()], starts[match.end()]) if disguised else match.span()
-        found.append((start, end, number))
+        found.append((start, end, match))
     return found
 
 
@@ -148,22 +184,24 @@ def digits10(number: str) -> str:
 
 
 def mask_personnummer(text: str, keep: frozenset[str] = frozenset()) -> str:
-    """Masks every personnummer, however written: `19121212-1212` -> `19XXXXXX-XXXX`.
+    """Masks every personnummer however it is written: `19121212-1212` -> `19XXXXXX-XXXX`,
+    `121212 1212` -> `XXXXXX-XXXX`, `191212\u00ad12-1212` -> `19XXXXXX-XXXX` (the masked form always
+    has a hyphen, or the plus it had).
 
     `keep` (numbers as `digits10`) stay as written: a sole trader's organisationsnummer.
     """
-    if not any(ch.isdigit() for ch in text):
+    if not any(ch.isdigit() for ch in text) and "&" not in text and "%" not in text:
         return text
-    for start, end, number in reversed(personnummer_spans(text, keep)):
-        century = number[:2] if len(re.sub(r"\D", "", number)) == 12 else ""
-        sign = "+" if "+" in number else "-"
-        text = f"{text[:start]}{century}XXXXXX{sign}XXXX{text[end:]}"
+    for start, end, match in reversed(personnummer_spans(text, keep)):
+        masked = f"{match.group('century') or ''}XXXXXX{'+' if '+' in match.group('sep') else '-'}XXXX"
+        text = f"{text[:start]}{masked}{text[end:]}"
     return text
 
 
 def find_personnummer(text: str, keep: frozenset[str] = frozenset()) -> list[str]:
-    """Every valid personnummer in `text`, however written, except those in `keep` (as `digits10`)."""
-    return [number for _, _, number in personnummer_spans(text, keep)]
+    """Every personnummer in `text` however it is written or disguised, except those in `keep` (as
+    `digits10`): each as the text holds it."""
+    return [text[start:end] for start, end, _ in personnummer_spans(text, keep)]
 
 
 def public_numbers(data: dict[str, Any]) -> frozenset[str]:

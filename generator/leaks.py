@@ -55,6 +55,7 @@ MIN_SENTENCE = 20  # letters and digits of one sentence of a longer internal tex
 MASKED = re.compile(r"(?<![\dX])(\d{2})?XXXXXX[-+]XXXX(?![\dX])")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 _TAG = re.compile(r"<[^>]*>")
+_NO_BREAK_HYPHEN = re.compile(r"</w:t>\s*<w:noBreakHyphen\s*/>\s*<w:t(?:\s[^>]*)?>|<w:noBreakHyphen\s*/>")
 _ATTRIBUTE = re.compile(r"""=\s*"([^"]*)"|=\s*'([^']*)'""")
 
 
@@ -195,7 +196,8 @@ def docx_text(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in sorted(archive.namelist()):
             if name.endswith((".xml", ".rels")):
-                parts.append(_markup_text(archive.read(name).decode("utf-8", "replace")))
+                xml = _NO_BREAK_HYPHEN.sub("-", archive.read(name).decode("utf-8", "replace"))  # shown as a hyphen
+                parts.append(_markup_text(xml))
     return "\n".join(parts)
 
 
@@ -242,9 +244,11 @@ def scan(case: Case, document: DocumentTemplate, texts: dict[str, str], canon: d
     refuse = secrets.get("personnummer") == "vagra" and not document.confidential
     keep = public_numbers(case.data)
     found: dict[str, list[str]] = {}
+    written: dict[str, str] = {}  # one number, however each format writes it, is one problem
     for extension, text in texts.items():
         flat = " ".join(text.split())
         for number in find_personnummer(text.replace("\r", ""), keep):  # line breaks kept: a number may be broken over two
+            number = written.setdefault(digits10(number), number)
             found.setdefault(number, []).append(extension)
         if refuse:
             for match in MASKED.finditer(flat):
@@ -280,7 +284,8 @@ def _template_line(document: DocumentTemplate, number: str) -> int:
         lines = document.path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return 0
-    return next((n for n, line in enumerate(lines, 1) if number in line), 0)
+    first = number.splitlines()[0] if number.strip() else number  # a number broken over two lines starts on the first
+    return next((n for n, line in enumerate(lines, 1) if first in line), 0)
 
 
 def _field_with(data: dict[str, Any], number: str) -> tuple[Any, ...] | None:
