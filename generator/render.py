@@ -50,6 +50,9 @@ class DocumentMeta:
     # The secrecy marking as one line (provision, date, authority), repeated in the running header
     # of every page; None when the document holds nothing confidential.
     secrecy: str | None = None
+    # "Utkast – för granskning" on every page of a document its recipient has not approved yet
+    # (the section's review status, pipeline.draft_marking); None otherwise.
+    draft: str | None = None
 
     @classmethod
     def of(cls, template: DocumentTemplate, profile: dict[str, Any], *, case_title: str, case_id: str,

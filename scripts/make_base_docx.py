@@ -169,12 +169,18 @@ def build() -> Path:
     header = section.header
     header.is_linked_to_previous = False
     # The markings stand in the header so they are on every page: "Intern – lämnas inte ut" on
-    # internal documents, the secrecy marking (OSL 5 kap. 5 §) on confidential ones. docxtpl's
-    # {%p %} tags remove their own paragraph, so a document without a marking has no empty line.
+    # internal documents, "Utkast – för granskning" on drafts, the secrecy marking (OSL 5 kap. 5 §)
+    # on confidential ones. docxtpl's {%p %} tags remove their own paragraph, so a document without
+    # a marking has no empty line.
     tags = header.paragraphs[0]
     tags.text = "{%p if meta.internal %}"
     marking = header.add_paragraph(style="Header")
     marking.add_run("Intern – lämnas inte ut").bold = True
+    marking.paragraph_format.space_after = Pt(4)
+    header.add_paragraph("{%p endif %}")
+    header.add_paragraph("{%p if meta.draft %}")
+    marking = header.add_paragraph(style="Header")
+    marking.add_run("{{ meta.draft }}").bold = True
     marking.paragraph_format.space_after = Pt(4)
     header.add_paragraph("{%p endif %}")
     header.add_paragraph("{%p if meta.secrecy %}")
