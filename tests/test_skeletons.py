@@ -60,7 +60,12 @@ def test_team_skeleton_passes_the_report_check_as_is_and_filled_in(cli, tmp_path
     for path in (target, tmp_path / "ifyllt" / "team.yaml"):
         if path != target:
             path.parent.mkdir()
-            text = uncomment_all(target.read_text(encoding="utf-8")).replace("avtalsregister: avtalsregister.csv", "# avtalsregister: –")
+            # As an officer fills it in: each document section's "# " removed (its Markdown blocks with
+            # it), then every optional field.
+            text = target.read_text(encoding="utf-8")
+            for document in team_sections():
+                text = uncomment_section(text, document.replace("-", "_"))
+            text = uncomment_all(text).replace("avtalsregister: avtalsregister.csv", "# avtalsregister: –")
             path.write_text(text, encoding="utf-8")
             assert "arssummering" in yaml.safe_load(text)
         result = cli("report", "--year", "2026", path, "--kontrollera")
@@ -136,6 +141,12 @@ def test_in_the_bundled_layout_the_schema_stub_goes_to_schema(cli, tmp_path: Pat
 
 def test_no_skeleton_is_kept_by_hand() -> None:
     assert not (ROOT / "mallar" / "_nytt").exists()
+
+
+def team_sections() -> list[str]:
+    from generator.templates import catalogue, template_dirs
+
+    return [t.id for t in catalogue(tuple(template_dirs())).values() if t.source == "team"]
 
 
 def case_sections() -> list[tuple[str, str]]:
