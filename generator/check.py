@@ -224,7 +224,8 @@ def indicator_table() -> Shape:
     number = Shape("scalar", scalar="number")
     row = literal_dict({"period": TEXT, "varde": number, "snitt": number, "antal": Shape("scalar", scalar="integer")})
     return literal_dict({"indikator": TEXT, "enhet": TEXT, "vardgivare": TEXT, "avtalsomrade": TEXT,
-                         "jamforelse": Shape("scalar", scalar="boolean"), "rader": Shape("list", item=row)})
+                         "jamforelse": Shape("scalar", scalar="boolean"), "decimaler": Shape("scalar", scalar="integer"),
+                         "rader": Shape("list", item=row)})
 
 
 def letter_fields() -> dict[str, Field]:

@@ -79,22 +79,28 @@ def provider_tables(spec: dict[str, Any], data: dict[str, Any], folder: Path, so
     if problems:
         return [], problems
     area = str((data.get("avtal") or {}).get("avtalsomrade") or "")
-    first = spec.get("fran")
+    first, last = spec.get("fran"), spec.get("till")
     out: list[dict[str, Any]] = []
     for indicator in wanted:
         periods = sorted(dict.fromkeys(m.period for m in own if m.indicator == indicator), key=period_key)
         if first:
             periods = [p for p in periods if period_key(p) >= period_key(str(first))]
-        rows = []
+        if last:
+            periods = [p for p in periods if period_key(p) <= period_key(str(last))]
+        rows: list[dict[str, Any]] = []
+        values: list[float] = []
         for period in periods:
             value = next(m.value for m in own if m.indicator == indicator and m.period == period)
+            values.append(value)
             peers = [m.value for m in measurements if m.indicator == indicator and m.period == period and m.area in ("", area)]
             rows.append({"period": period, "varde": value, "snitt": round(sum(peers) / len(peers), 1), "antal": len(peers)})
         unit = next((m.unit for m in own if m.indicator == indicator and m.unit), "")
+        whole = all(v.is_integer() for v in values)  # counts are shown without decimals
         out.append({"indikator": indicator, "enhet": unit, "vardgivare": provider, "avtalsomrade": area,
-                    "jamforelse": bool(spec.get("jamforelse", True)), "rader": rows})
-    if first and not any(table["rader"] for table in out):
-        problems.append(source.problem((*at, "fran"), f"inga perioder från och med '{first}' finns för {provider} i nyckeltalen"))
+                    "jamforelse": bool(spec.get("jamforelse", True)), "decimaler": 0 if whole else 1, "rader": rows})
+    if (first or last) and not any(table["rader"] for table in out):
+        span = " ".join(x for x in (f"från och med '{first}'" if first else "", f"till och med '{last}'" if last else "") if x)
+        problems.append(source.problem((*at, "fran" if first else "till"), f"inga perioder {span} finns för {provider} i nyckeltalen"))
     return out, problems
 
 

@@ -12,7 +12,7 @@ team's year (`arende.startdatum`) and area (`avtal.avtalsomrade` equals `team.av
 the annual report matches them). Other files there (in-depth cases, other years and areas, other
 teams' files, the organisation profile) are passed over.
 
-The documents of a team file are written to `DIR/_team-<area>-<year>/` (team_folder): case ids
+The documents of a team file are written to `DIR/_team-<id or area>-<year>/` (team_folder): case ids
 begin with a letter or a digit, so a folder beginning with `_` can never be a case's, and the
 annual report's folder is `rapport-<year>`.
 """
@@ -59,7 +59,8 @@ ASSESSMENT_FIELDS: dict[str, Any] = {
         "avtalsform": {"type": "string", "required": True},
     }},
     "handlaggare": {"type": "string"},
-    "oppna_avvikelser": {"type": "integer", "required": True},
+    "avvikelser": {"type": "integer", "required": True},  # deviations recorded in the case
+    "oppna_avvikelser": {"type": "integer", "required": True},  # of which not yet remedied
     "senaste_steg": {"type": "dict", "schema": {"steg": {"type": "string", "required": True}, "datum": {"type": "date", "required": True}}},
     "prioritet": {"type": "integer", "required": True},
 }
@@ -70,12 +71,13 @@ def is_team_file(data: Any) -> bool:
 
 
 def team_folder(data: dict[str, Any]) -> str:
-    """`_team-vardval-vardcentral-2026`: one folder per team file, named by area and year (the
-    annual report already allows one team file per area and year; a team's name is not unique:
-    one team may follow up several areas, each in its own file)."""
+    """`_team-vardval-vardcentral-2026`: one folder per team file, named by `team.id` or else the
+    area, and the year (the annual report already allows one team file per area and year; a team's
+    name is not unique: one team may follow up several areas, each in its own file)."""
     from .report.figures import slug
 
-    return f"{FOLDER_PREFIX}{slug(str(data['team']['avtalsomrade']))}-{data['ar']}"
+    name = data["team"].get("id") or slug(str(data["team"]["avtalsomrade"]))
+    return f"{FOLDER_PREFIX}{name}-{data['ar']}"
 
 
 def team_title(data: dict[str, Any]) -> str:
@@ -209,7 +211,8 @@ def team_cases(path: Path, data: dict[str, Any], source: Source, sdirs: list[Pat
         if not isinstance(case_data.get(ASSESSMENT), dict):
             problems.append(case_source.problem(("arende",), f"ärendet saknar verksamhetsbedomning; vårdgivaren står som ej bedömd i "
                                                 f"teamets verksamhetsbedömning ({path})", warning=True))
-        records.append(_record(fill_optional(case_data, {"type": "dict", "schema": case_rules}), file))
+        until = (data.get(ASSESSMENT) or {}).get("datum")
+        records.append(_record(fill_optional(case_data, {"type": "dict", "schema": case_rules}), file, until))
     if not records and not any(not p.warning for p in problems):
         looked = ", ".join(str((path.parent / r).resolve()) for r in roots)
         problems.append(source.problem((ASSESSMENT,), f"inga ärendefiler för löpande uppföljning {year} inom {area} hittades i {looked}; "
@@ -220,18 +223,22 @@ def team_cases(path: Path, data: dict[str, Any], source: Source, sdirs: list[Pat
     return records, problems
 
 
-def _record(data: dict[str, Any], file: Path) -> dict[str, Any]:
+def _record(data: dict[str, Any], file: Path, until: Any = None) -> dict[str, Any]:
+    """One provider of the assessment; its latest escalation step is the latest known on the
+    assessment's date (`until`)."""
     provider, contract = data["vardgivare"], data["avtal"]
-    steps = [s for s in data.get("eskalering") or [] if isinstance(s, dict)]
+    steps = [s for s in data.get("eskalering") or [] if isinstance(s, dict) and not (is_date(until) and s["datum"] > until)]
     last = max(steps, key=lambda s: s["datum"]) if steps else None
     handler = (data.get("personer") or {}).get("handlaggare") or {}
+    deviations = [d for d in data.get("avvikelser") or [] if isinstance(d, dict)]
     return {
         "arende": {"id": str(data["arende"]["id"]), "diarienummer": data["arende"]["diarienummer"],
                    "rubrik": data["arende"]["rubrik"], "fil": file.name},
         "vardgivare": {"namn": provider["namn"], "verksamhet": provider.get("verksamhet") or provider["namn"], "orgnr": provider["orgnr"]},
         "avtal": {"benamning": contract["benamning"], "diarienummer": contract.get("diarienummer"), "avtalsform": contract["avtalsform"]},
         "handlaggare": handler.get("namn"),
-        "oppna_avvikelser": sum(1 for d in data.get("avvikelser") or [] if isinstance(d, dict) and d.get("status") != "atgardad"),
+        "avvikelser": len(deviations),
+        "oppna_avvikelser": sum(1 for d in deviations if d.get("status") != "atgardad"),
         "senaste_steg": {"steg": last["steg"], "datum": last["datum"]} if last else None,
         ASSESSMENT: data.get(ASSESSMENT),
         "prioritet": 0,
