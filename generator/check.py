@@ -41,6 +41,7 @@ from .templates import (
     environment,
     front_matter_lines,
     front_matter_text,
+    handbook_data,
     parse_template,
     template_dirs,
 )
@@ -216,6 +217,7 @@ def context_root(template: DocumentTemplate, known: dict[str, DocumentTemplate],
     else:  # a team file (team.team_context)
         root["uppfoljning"] = letter_fields()["uppfoljning"]
         root["bedomningar"] = Field(Shape("list", item=dict_shape(assessment_schema(sdirs), definitions)))
+    root.update(template_own_fields(template))
     return root
 
 
@@ -226,6 +228,19 @@ def indicator_table() -> Shape:
     return literal_dict({"indikator": TEXT, "enhet": TEXT, "vardgivare": TEXT, "avtalsomrade": TEXT,
                          "jamforelse": Shape("scalar", scalar="boolean"), "decimaler": Shape("scalar", scalar="integer"),
                          "rader": Shape("list", item=row)})
+
+
+def template_own_fields(template: DocumentTemplate) -> dict[str, Field]:
+    """`handbok` and `sprak` (context.template_own), as shapes."""
+    from .languages import is_multilingual
+
+    own: dict[str, Field] = {}
+    if handbook_data(template) is not None:
+        own["handbok"] = Field(ANY)
+    if is_multilingual(template):
+        facts = {key: TEXT for key in ("kod", "namn", "eget_namn", "lang", "riktning", "locale", "datumformat")}
+        own["sprak"] = Field(Shape("dict", {**literal_dict(facts).fields, "text": Field(Shape("map", item=TEXT))}))
+    return own
 
 
 def letter_fields() -> dict[str, Field]:

@@ -15,7 +15,7 @@ from .formatting import mask_personnummer, public_numbers
 from .letters import case_type_wording, letter_context
 from .organisation import board, mandates
 from .schema import section_key
-from .templates import DocumentTemplate
+from .templates import DocumentTemplate, handbook_data
 
 
 def _fields(rule: Any) -> dict[str, Any] | None:
@@ -151,4 +151,19 @@ def build_context(data: dict[str, Any], schema: dict[str, Any], template: Docume
         "mandat": mandates(profile),
         "brev": letter,
         "bilaga": own,
+        **template_own(template),
     }
+
+
+def template_own(template: DocumentTemplate) -> dict[str, Any]:
+    """What a template brings beside itself: `handbok` (handbok.yaml) and, for a multilingual
+    template, `sprak` (the document's language and its texts; Swedish when none is chosen)."""
+    from . import languages
+
+    own: dict[str, Any] = {}
+    data = handbook_data(template)
+    if data is not None:
+        own["handbok"] = data
+    if languages.is_multilingual(template):
+        own["sprak"] = languages.language(template, template.language or languages.SWEDISH)
+    return own

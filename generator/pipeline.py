@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__, leaks
+from . import __version__, languages, leaks
 from .case import Source, is_date, read_yaml
 from .context import build_context, has_secret_data, strip_internal, strip_marked
 from .errors import DataError, InputError, MallgenError, Problem, UsageError
@@ -150,6 +150,8 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
             documents.append(version)
             if warning:
                 problems.append(source.problem((section_key(item.section_id), "datum"), warning, warning=True))
+    documents, language_problems = languages.expand(documents, data, source)
+    problems += language_problems
     problems += _wrong_case_type(documents, data, source)
     problems += _attachments_without_data(documents, attachments, data, source)
     if profile.get("sekretess", {}).get("personnummer") == "vagra" and not all(d.internal for d in documents):
@@ -300,6 +302,9 @@ def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
         date=date,
         data_hash=case.data_hash,
     )
+    if document.language is not None and document.language != languages.SWEDISH:
+        spoken = languages.language(document, document.language)
+        meta = replace(meta, lang=spoken["lang"], direction=spoken["riktning"], language_name=spoken["namn"])
     return replace(meta, draft=draft_marking(case.data, document))
 
 

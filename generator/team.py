@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .case import Source, is_date, read_yaml
-from .context import fill_optional, mask, strip_internal, strip_marked
+from .context import fill_optional, mask, strip_internal, strip_marked, template_own
 from .errors import InputError, Problem
 from .formatting import public_numbers
 from .letters import CASE_TYPE_WORDING
@@ -276,6 +276,7 @@ def team_context(data: dict[str, Any], schema: dict[str, Any], template: Documen
         "uppfoljning": dict(CASE_TYPE_WORDING["lopande"]),
         "bedomningar": records,
         "data_hash": data_hash,
+        **template_own(template),
     }
 
 

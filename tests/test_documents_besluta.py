@@ -354,8 +354,8 @@ def test_skeleton_with_every_field_filled_in(cli, tmp_path: Path) -> None:
     target.write_text(text, encoding="utf-8")
     result = cli("validate", target)
     assert result.exit_code == 0, result.output
-    # the six sections, and the anmodan's confidential attachment made from its journalposter
-    assert "giltigt (7 dokument" in result.stdout and "anmodan-om-rattelse-bilaga" in result.stdout
+    # every section of the skeleton (kap. 5 included), and the anmodan's confidential attachment made from its journalposter
+    assert "giltigt (9 dokument" in result.stdout and "anmodan-om-rattelse-bilaga" in result.stdout
     data = yaml.safe_load(text)
     # explanations stay comments: none was swallowed into a value (e.g. below a "|" block)
     assert [v for v in strings(data) if "#" in v] == []

@@ -20,10 +20,10 @@ from typing import Any
 
 from ..case import Source
 from ..errors import Problem
-from . import common, kap2, kap3, kap4, letters
+from . import common, kap2, kap3, kap4, kap5, letters
 from .common import LADDER, Rule, check_decision, check_mandate, refused_personnummer
 
-MODULES = (common, letters, kap2, kap3, kap4)
+MODULES = (common, letters, kap2, kap3, kap4, kap5)
 RULES: list[Rule] = [rule for module in MODULES for rule in module.RULES]
 
 
