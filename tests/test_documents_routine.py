@@ -128,7 +128,7 @@ CONTENT = {
         "Kontrollpunkter", "Delvis uppfyllt", "Ej kontrollerat", "Att följa upp", "2026-11-30",
     ],
     ("LU-2026-NT-02", "aterrapport-vardgivare"): [
-        "Uppföljningsrapport januari–augusti 2026 – Hudmottagningen Norr", "Status: Godkänd av vårdgivaren",
+        "Återrapportering: uppföljningsrapport", "Uppföljningsperiod: januari–augusti 2026", "Verksamhet: Hudmottagningen Norr", "Status: Godkänd av vårdgivaren",
         "Nyckeltal", "Väntat högst 90 dagar till första besök (%)", "Genomsnitt för avtalsområdet", "2026-07 71,2 83,9 3",
         "Väntande till första besök (antal)", "2026-07 212 143,7 3", "Mottagningens ägare Karin Norr godkände innehållet den 16 september 2026",
     ],
