@@ -214,6 +214,7 @@ def context_root(template: DocumentTemplate, known: dict[str, DocumentTemplate],
         item = deviations.shape.item if deviations and deviations.shape.item else ANY
         root["avvikelse"] = Field(Shape("map", item=item))
         root["indikatorer"] = Field(Shape("list", item=indicator_table()))
+        root.update(progress_fields(data, item))
     else:  # a team file (team.team_context)
         root["uppfoljning"] = letter_fields()["uppfoljning"]
         root["bedomningar"] = Field(Shape("list", item=dict_shape(assessment_schema(sdirs), definitions)))
@@ -228,6 +229,22 @@ def indicator_table() -> Shape:
     return literal_dict({"indikator": TEXT, "enhet": TEXT, "vardgivare": TEXT, "avtalsomrade": TEXT,
                          "jamforelse": Shape("scalar", scalar="boolean"), "decimaler": Shape("scalar", scalar="integer"),
                          "rader": Shape("list", item=row)})
+
+
+def progress_fields(data: Shape, deviation: Shape) -> dict[str, Field]:
+    """`lage` (`progress.situation`) and `diagram` (each chart's alt text, `charts.case_charts`), as shapes."""
+    date = Shape("scalar", scalar="date")
+    steps = data.fields.get("eskalering")
+    step = steps.shape.item if steps and steps.shape.item else ANY
+    deadline = literal_dict({"datum": date, "text": TEXT, "sektion": TEXT})
+    deadline = Shape("dict", {**deadline.fields, "satt": Field(date, optional=True)})
+    situation = Shape("dict", {
+        "datum": Field(date), "steg": Field(step, optional=True),
+        "trappan": Field(Shape("list", item=Shape("dict", {"steg": Field(TEXT), "datum": Field(date, optional=True),
+                                                           "aktuellt": Field(Shape("scalar", scalar="boolean"))}))),
+        "oppna_avvikelser": Field(Shape("list", item=deviation)), "tidsfrister": Field(Shape("list", item=deadline)),
+    })
+    return {"lage": Field(situation), "diagram": Field(Shape("map", item=TEXT))}
 
 
 def template_own_fields(template: DocumentTemplate) -> dict[str, Field]:

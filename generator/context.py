@@ -14,6 +14,7 @@ import cerberus
 from .formatting import mask_personnummer, public_numbers
 from .letters import case_type_wording, letter_context
 from .organisation import board, mandates
+from .progress import situation
 from .schema import section_key
 from .templates import DocumentTemplate, handbook_data
 
@@ -139,6 +140,7 @@ def build_context(data: dict[str, Any], schema: dict[str, Any], template: Docume
     responsible = board(profile, contract.get("namnd", "")) or {"id": contract.get("namnd", ""), "namn": contract.get("namnd", "")}
     letter = letter_context(data, section, responsible["namn"], profile, list(attachments))
     own = next((item for item in letter["bilagor"] if item["id"] == template.id), None)
+    date = section.get("datum") or (data.get("arende") or {}).get("startdatum")  # the document's date
     return {
         **data,
         "dokument": section,
@@ -151,6 +153,7 @@ def build_context(data: dict[str, Any], schema: dict[str, Any], template: Docume
         "mandat": mandates(profile),
         "brev": letter,
         "bilaga": own,
+        "lage": situation(data, schema, date),
         **template_own(template),
     }
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import __version__, languages, leaks
 from .case import Source, is_date, read_yaml
+from .charts import case_charts
 from .context import build_context, has_secret_data, strip_internal, strip_marked
 from .errors import DataError, InputError, MallgenError, Problem, UsageError
 from .formatting import find_personnummer, mask_personnummer, public_numbers
@@ -335,13 +336,17 @@ def document_context(case: Case, document: DocumentTemplate) -> dict[str, Any]:
 def render_document(case: Case, document: DocumentTemplate, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Rendered]:
     """All requested formats of one document, in memory."""
     context = document_context(case, document)
+    # A document's charts (charts.CASE_CHARTS) are drawn only when a format needs them; the
+    # template sees each one's alt text as `diagram.<name>`.
+    charts = case_charts(document.id, context)
+    context["diagram"] = {name: chart.alt for name, chart in charts.items()}
     meta = document_meta(case, document)
     body = render_markdown(document, context, dirs)
     marking = secrecy_marking(case, document, body, meta.date)
     if marking is not None:
         body = render_secrecy(marking, context, dirs) + "\n" + body
         meta = replace(meta, secrecy=secrecy_line(marking))
-    outputs = to_formats(body, meta, formats, dirs)
+    outputs = to_formats(body, meta, formats, dirs, charts)
     texts = {extension: text for extension, _, text in outputs}
     leaks.check(case, document, texts)
     return [Rendered(document, extension, content) for extension, content, _ in outputs]
