@@ -135,7 +135,7 @@ def check_team(path: Path, source: Source, known: dict[str, DocumentTemplate], a
             problems.append(source.problem((section_key(doc_id), "datum"), warning, warning=True))
     derived: dict[str, Any] = {}
     if any(d.id == ASSESSMENT for d in documents):
-        assessments, found = team_cases(path, data, source, sdirs, organisation)
+        assessments, found = team_cases(path, data, source, known, sdirs, organisation)
         problems += found
         derived["bedomningar"] = assessments
     if not documents:
@@ -146,14 +146,13 @@ def check_team(path: Path, source: Source, known: dict[str, DocumentTemplate], a
     return TeamChecked(data, schema, profile, documents, derived, problems)
 
 
-def team_cases(path: Path, data: dict[str, Any], source: Source, sdirs: list[Path],
+def team_cases(path: Path, data: dict[str, Any], source: Source, known: dict[str, DocumentTemplate], sdirs: list[Path],
                organisation: Path | None) -> tuple[list[dict[str, Any]], list[Problem]]:
     """The team's routine cases of the year as assessment records, in order of priority (red,
     yellow, green, then each case's `verksamhetsbedomning.prioritet`, then the provider's name);
     cases without an assessment last. Errors in a case file are the team file's errors too: its
-    assessment would be wrong."""
-    from .templates import catalogue, template_dirs
-
+    assessment would be wrong. `known`: the catalogue (with a user's own templates), whose case
+    documents' sections a case file may hold."""
     problems: list[Problem] = []
     roots = [str(r) for r in data.get(CASE_FILES) or []] or ["."]
     files: dict[Path, Path] = {}
@@ -170,7 +169,7 @@ def team_cases(path: Path, data: dict[str, Any], source: Source, sdirs: list[Pat
         for file in members:
             files.setdefault(file.resolve(), file)
     area, year = str(data["team"]["avtalsomrade"]).strip(), data["ar"]
-    own = [d for d, t in catalogue(tuple(template_dirs(None))).items() if t.source == "arende"]
+    own = [d for d, t in known.items() if t.source == "arende"]
     case_rules = case_schema(own, set(), sdirs)
     profiles: dict[Path, tuple[dict[str, Any], list[Problem]]] = {}
     records: list[dict[str, Any]] = []
