@@ -18,7 +18,8 @@ from .errors import DataError, InputError, MallgenError, Problem, UsageError
 from .formatting import find_personnummer, mask_personnummer, public_numbers
 from .indicators import read_indicators
 from .leaks import duplicated_internal_text
-from .organisation import board, load_profile, profile_path
+from .organisation import board, example_profile_warning, is_profile, load_profile, profile_path, uses_example_profile
+from .placeholders import left_in, placeholder_context
 from .render import DocumentMeta, render_markdown, to_formats
 from .rules import check, refused_personnummer
 from .schema import case_schema, schema_dirs, section_key, validate
@@ -118,9 +119,13 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
             raise UsageError(str(exc)) from None
         if template.source == "arsrapport":
             raise UsageError(f"dokumentet '{doc_id}' sammanställs ur ett helt års underlag med 'mallgen report --year ÅÅÅÅ INDATA...', inte ur en ärendefil.")
+    # A template's sample (passed in) may show the skeleton's placeholders; a case file may not.
+    from_file = source is None
     source = read_yaml(path) if source is None else source
     if is_team_file(source.data):
-        return _load_team(path, source, options)
+        return _load_team(path, source, options, from_file)
+    if is_profile(source.data):
+        return None, check_profile(path)
     profile_file = profile_path(path, source.data, options.organisation)
     try:
         profile, problems = load_profile(profile_file)
@@ -128,6 +133,8 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
         named_in_case = options.organisation is None and "organisation" in source.data
         where = f"{path}:{source.line_of(('organisation',))}: organisation:" if named_in_case else f"{path}:"
         raise InputError(f"{where} organisationsprofilen kunde inte läsas: {exc}") from None
+    if from_file and uses_example_profile(path, source.data, options.organisation):  # samples are the example region's
+        problems.append(source.problem((), example_profile_warning(profile, profile_file), warning=True))
     sdirs = schema_dirs(options.templates)
     own = case_documents(known)
     problems += _from_other_input(options.documents, known, source, "team", "ett teamunderlag (team:, ar:)", "en ärendefil")
@@ -135,6 +142,8 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
     data, case_problems = validate(source, schema, sdirs, profile.get("diarienummer_monster"))
     problems += case_problems
     problems += check(data, source, profile, malformed=any(not p.warning for p in case_problems))
+    if from_file:
+        problems += left_in(data, schema, source, placeholder_context(sdirs))
     chosen = [d for d in options.documents if d in own] or [d for d in own if section_key(d) in data and not known[d].confidential]
     attachments = {
         parent: [t for t in known.values() if t.parent == parent and has_secret_data(data, schema, parent)]
@@ -190,18 +199,34 @@ def _from_other_input(documents: list[str], known: dict[str, DocumentTemplate], 
             for doc_id in documents if known[doc_id].source == kind]
 
 
-def _load_team(path: Path, source: Source, options: Options) -> tuple[Case | None, list[Problem]]:
-    """A team file: its planning documents, and the assessment compiled from its routine cases."""
+def _load_team(path: Path, source: Source, options: Options, from_file: bool = True) -> tuple[Case | None, list[Problem]]:
+    """A team file: its planning documents, and the assessment compiled from its routine cases.
+    `from_file`: read from disk (not a template's sample), so skeleton placeholders left in are errors."""
     known = catalogue(options.dirs)
     problems = _from_other_input(options.documents, known, source, "arende", "en ärendefil (arende:)", "ett teamunderlag")
-    checked = check_team(path, source, known, [d for d in options.documents if known[d].source == "team"],
-                         schema_dirs(options.templates), options.organisation)
+    sdirs = schema_dirs(options.templates)
+    checked = check_team(path, source, known, [d for d in options.documents if known[d].source == "team"], sdirs, options.organisation)
+    if from_file and checked.data is not None and uses_example_profile(path, source.data, options.organisation):
+        problems.append(source.problem((), example_profile_warning(checked.profile, profile_path(path, source.data, options.organisation)), warning=True))
     problems += checked.problems
+    if from_file and checked.data is not None:
+        problems += left_in(checked.data, checked.schema, source, placeholder_context(sdirs))
     if checked.data is None or any(not p.warning for p in problems):
         return None, problems
     case = Case(source, checked.data, checked.schema, checked.profile, checked.documents,
                 data_hash(checked.data, checked.profile, checked.derived), problems, {}, checked.derived, team_folder(checked.data))
     return case, problems
+
+
+def check_profile(path: Path) -> list[Problem]:
+    """An organisation profile given where a case file is expected: checked as a profile (its own
+    problems, with its lines), and said to be one, rather than reported as a broken case."""
+    _, problems = load_profile(path)
+    if any(not p.warning for p in problems):
+        return problems
+    return [*problems, Problem(str(path), 0, "", "det här är en organisationsprofil, inte en ärendefil; den är giltig. Ärenden "
+                                              "använder den med fältet 'organisation:', med --organisation eller när den ligger "
+                                              "bredvid dem som organisation.yaml", warning=True)]
 
 
 def _wrong_case_type(documents: list[DocumentTemplate], data: dict[str, Any], source: Source) -> list[Problem]:
@@ -380,10 +405,12 @@ def secrecy_marking(case: Case, document: DocumentTemplate, body: str, date: Any
     responsible = board(case.profile, board_id) or {}
     authority = ", ".join(x for x in (responsible.get("namn"), case.profile.get("region")) if x)
     provision = str(given.get("bestammelse") or DEFAULT_PROVISION)
+    # Read from the case itself, not the masked context: mask what leaves the team here too.
+    shown = (lambda text: text) if document.internal else (lambda text: mask_personnummer(text, public_numbers(case.data)))
     return {
-        "bestammelse": re.sub(r"\bOSL\b", OSL, provision),
+        "bestammelse": shown(re.sub(r"\bOSL\b", OSL, provision)),
         "datum": given.get("datum") or date,
-        "myndighet": given.get("myndighet") or authority,
+        "myndighet": shown(str(given.get("myndighet") or authority)),
     }
 
 

@@ -29,6 +29,7 @@ from .errors import InputError, Problem
 from .formatting import public_numbers
 from .letters import CASE_TYPE_WORDING
 from .organisation import board, load_profile, profile_path
+from .placeholders import left_in, placeholder_context
 from .rules import check
 from .schema import case_schema, find_schema, section_key, team_schema, validate
 from .templates import DocumentTemplate, select_version
@@ -199,6 +200,7 @@ def team_cases(path: Path, data: dict[str, Any], source: Source, known: dict[str
         profile = profiles[profile_file][0]
         case_data, found = validate(case_source, case_rules, sdirs, profile.get("diarienummer_monster"))
         found += check(case_data, case_source, profile, malformed=any(not p.warning for p in found))
+        found += left_in(case_data, case_rules, case_source, placeholder_context(sdirs))  # never an "Ange …" in the assessment
         problems += found
         if any(not p.warning for p in found):
             continue

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import EXAMPLES, ExampleOutputs
-from test_documents_besluta import uncomment_section
+from test_documents_besluta import fill_placeholders, uncomment_section
 from test_letters import flat, line_of, pdf_pages, reader_texts
 
 from generator.leaks import canonical
@@ -56,8 +56,10 @@ def rendered(example_outputs: ExampleOutputs) -> dict[str, Path]:
 
 
 def plain(text: str) -> str:
-    """Text as read, without Markdown's marks and table bars, on one line."""
-    return flat(re.sub(r"\*\*|\\$|\\(?=\n)|(?<=\s)\||^\||^#+ ", " ", text, flags=re.M))
+    """Text as read, without Markdown's marks and table bars, on one line (and without the space
+    text extraction puts between a DOCX's adjacent text elements inside brackets)."""
+    text = flat(re.sub(r"\*\*|\\$|\\(?=\n)|(?<=\s)\||^\||^#+ ", " ", text, flags=re.M))
+    return re.sub(r"\( | \)", lambda m: m.group(0).strip(), text)
 
 
 def read(folder: Path, document: str) -> dict[str, str]:
@@ -278,13 +280,13 @@ def test_the_review_status_runs_in_order(cli, tmp_path: Path, edits, anchor: str
 
 RULES = [
     ("vc-familjelakarna", (("        datum: 2026-02-05\n", "        datum: 2026-01-19\n"),), "datum: 2026-01-19",
-     "indikation.indikationer[0].beslut.datum: beslutet är daterat före dagen då indikationen kom in (2026-01-20)", False),
+     "indikation.indikationer[1].beslut.datum: beslutet är daterat före dagen då indikationen kom in (2026-01-20)", False),
     ("rh-solglantan", (("        kontakt_vardgivare:\n          datum: 2026-01-13\n          kommentar: Kliniken räknar med att "
                         "bemanningen är återställd i mars.\n", ""),), "handlaggning:",
-     "indikation.indikationer[0].handlaggning: vid en indikation om allvarlig avvikelse tas kontakt med vårdgivaren omedelbart "
+     "indikation.indikationer[1].handlaggning: vid en indikation om allvarlig avvikelse tas kontakt med vårdgivaren omedelbart "
      "(handboken 2.2); ange handlaggning.kontakt_vardgivare", True),
     ("vc-kvarnen", (("      kommentar: Adressen är ändrad på 1177 men inte i vårdvalsregistret; vårdgivaren anmäler ändringen.\n", ""),),
-     "omrade: Information", "checklista_ny_vardgivare.kontrollpunkter[2].kommentar: en kontrollpunkt som inte är uppfylld behöver en "
+     "omrade: Information", "checklista_ny_vardgivare.kontrollpunkter[3].kommentar: en kontrollpunkt som inte är uppfylld behöver en "
      "kommentar: vad som saknas och hur det följs upp", False),
     ("vc-hamnen", (("    nasta_kontakt: Mötesanteckningarna skickas till er för granskning efter dialogen.\n",
                     "    kompletteringar_senast: 2026-03-30\n"),), "kompletteringar_senast: 2026-03-30",
@@ -295,7 +297,7 @@ RULES = [
                             "    deltagare_vardgivare:\n      - namn: Anders Holm\n        roll: Verksamhetschef\n", ""),),
      "typ: motesanteckning", "aterrapport_vardgivare.typ: en mötesanteckning anger uppföljningsmötet: fyll i mote med datum och deltagare", False),
     ("vc-hamnen", (("      - Telefonkontakt samma dag\n", "      - Telefonkontakt samma timme\n"),), "Telefonkontakt samma timme",
-     "aterrapport_vardgivare.nyckeltal.indikatorer[0]: indikatorn 'Telefonkontakt samma timme' finns inte för Hamnens vårdcentral i "
+     "aterrapport_vardgivare.nyckeltal.indikatorer[1]: indikatorn 'Telefonkontakt samma timme' finns inte för Hamnens vårdcentral i "
      "nyckeltalen (finns: Medicinsk bedömning inom 3 dagar, Telefonkontakt samma dag)", False),
 ]
 
@@ -313,7 +315,7 @@ def test_indicator_files_that_cannot_be_read_or_lack_the_provider_are_errors(cli
     case = routine_copy(tmp_path, "vc-strandvagen", (f"filer: [{RAPPORT / 'nyckeltal-vardcentral.csv'}]", "filer: [saknas.csv]"))
     result = cli("validate", case)
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == (f"{case}:{line_of(case, 'filer: [saknas.csv]')}: aterrapport_vardgivare.nyckeltal.filer[0]: "
+    assert result.stderr.splitlines()[0] == (f"{case}:{line_of(case, 'filer: [saknas.csv]')}: aterrapport_vardgivare.nyckeltal.filer[1]: "
                                              f"nyckeltalen kan inte läsas: {tmp_path / 'saknas.csv'}: filen finns inte. Kontrollera sökvägen.")
     other = routine_copy(tmp_path, "vc-strandvagen", ("  nyckeltal:\n", "  nyckeltal:\n    vardgivare: Läkarhuset Strandgatan\n"))
     result = cli("validate", other)
@@ -427,7 +429,7 @@ def test_an_error_in_a_teams_case_file_stops_the_assessment(cli, tmp_path: Path)
     missing = team_copy(tmp_path / "a", "vardval-rehab", ("  - " + str(CASES) + "\n", "  - finns-inte\n"))
     result = cli("validate", missing)
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == (f"{missing}:{line_of(missing, '- finns-inte')}: arendefiler[0]: 'finns-inte' finns inte "
+    assert result.stderr.splitlines()[0] == (f"{missing}:{line_of(missing, '- finns-inte')}: arendefiler[1]: 'finns-inte' finns inte "
                                              f"(sökvägen är relativ till teamunderlaget, {(tmp_path / 'a' / 'finns-inte').resolve()})")
 
 
@@ -435,7 +437,7 @@ def test_a_focus_area_refers_only_to_planned_data_orders(cli, tmp_path: Path) ->
     team = team_copy(tmp_path, "vardval-rehab", ("      datauttag: [besoksregistrering]\n", "      datauttag: [besok]\n"))
     result = cli("validate", team)
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == (f"{team}:{line_of(team, 'datauttag: [besok]')}: fokusomrade.omraden[0].datauttag[0]: "
+    assert result.stderr.splitlines()[0] == (f"{team}:{line_of(team, 'datauttag: [besok]')}: fokusomrade.omraden[1].datauttag[1]: "
                                              "datauttaget 'besok' finns inte under datauttag.bestallningar (finns: vantetider, besoksregistrering)")
 
 
@@ -444,7 +446,7 @@ def test_every_team_section_of_the_skeleton_validates_when_uncommented(cli, tmp_
     from generator.skeleton import skeleton
 
     target = tmp_path / "team.yaml"
-    target.write_text(uncomment_section(skeleton("team"), document.replace("-", "_")), encoding="utf-8")
+    target.write_text(fill_placeholders(uncomment_section(skeleton("team"), document.replace("-", "_"))), encoding="utf-8")
     result = cli("validate", target)
     assert result.exit_code == 0, result.output
     assert f"giltigt (1 dokument: {document})" in result.stdout
