@@ -103,7 +103,7 @@ UNKNOWN = Value(ANY)
 NONE_SAFE = {"default", "d", "md", "janej", "string", "e", "escape", "length", "count", "list", "tojson", "pprint"}
 LIST_FILTERS = {"select", "reject", "selectattr", "rejectattr", "sort", "unique", "list", "reverse", "batch", "slice"}
 TEXT_FILTERS = {
-    "datum", "iso", "belopp", "tal", "klockslag", "janej", "person", "md", "string", "lower", "upper", "replace", "join",
+    "datum", "iso", "belopp", "tal", "klockslag", "janej", "lista", "person", "md", "string", "lower", "upper", "replace", "join",
     "trim", "e", "escape", "indent", "format", "title", "capitalize", "truncate", "wordwrap", "center", "striptags",
     "urlencode", "safe", "tojson", "forceescape", "urlize", "xmlattr", "filesizeformat", "pprint",
 }
