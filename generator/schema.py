@@ -334,6 +334,8 @@ _REGEX_HINTS = {
     "slut": " (skriv klockslag som TT:MM)",
     "paragraf": " (skriv som § 123)",
     "svar_till": " (skriv som namn@exempel.se)",
+    "klockslag": " (skriv klockslag som TT:MM)",
+    "bankgiro": " (skriv som NNNN-NNNN)",
 }
 
 
