@@ -354,8 +354,14 @@ def test_skeleton_with_every_field_filled_in(cli, tmp_path: Path) -> None:
     target.write_text(text, encoding="utf-8")
     result = cli("validate", target)
     assert result.exit_code == 0, result.output
-    # the six sections, and the anmodan's confidential attachment made from its journalposter
-    assert "giltigt (7 dokument" in result.stdout and "anmodan-om-rattelse-bilaga" in result.stdout
+    # every in-depth case document of the catalogue, and the anmodan's confidential attachment made
+    # from its journalposter (the nested journalposter stay commented out in other sections)
+    from generator.templates import catalogue, template_dirs
+
+    documents = [t.id for t in catalogue(tuple(template_dirs())).values()
+                 if t.source == "arende" and "fordjupad" in t.case_types and not t.confidential]
+    assert f"giltigt ({len(documents) + 1} dokument" in result.stdout and "anmodan-om-rattelse-bilaga" in result.stdout
+    assert all(doc_id in result.stdout for doc_id in documents)
     data = yaml.safe_load(text)
     # explanations stay comments: none was swallowed into a value (e.g. below a "|" block)
     assert [v for v in strings(data) if "#" in v] == []
