@@ -4,11 +4,13 @@ the responsible official after consulting the regional lawyer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from ..case import Source, is_date
 from ..errors import Problem
+from ..formatting import digits10, find_personnummer
 from .common import Rule, check_decision
 from .kap4 import amount_rows, check_consultations, check_samrad, decided_before_letter, rows
 
@@ -33,6 +35,7 @@ def ivo_report(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
         if bool(patient.get("personnummer")) == bool(patient.get("reservnummer")):
             yield src.problem((key, "patienter", index), "ange patientens personnummer (eller samordningsnummer) eller reservnummer, "
                               "ett av dem, så att IVO hittar journalen")
+    yield from _patients_named_in_the_report(doc, key, src)
     referred: set[int] = set()
     for index, event in rows(doc, "handelser"):
         when, number = event.get("datum"), event.get("patient")
@@ -47,6 +50,47 @@ def ivo_report(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
         if number not in referred:
             yield src.problem((key, "patienter", index, "nummer"), f"patient {number} nämns inte i någon iakttagelse; hänvisa till "
                               "patienten under 'handelser' eller ta bort raden", warning=True)
+
+
+def _patients_named_in_the_report(doc: dict[str, Any], key: str, src: Source) -> Iterator[Problem]:
+    """A patient's name or number typed into the report's own text would reach IVO outside the
+    confidential attachment (a personnummer masked, a name as written): the report says 'Patient N'."""
+    names: list[tuple[int, re.Pattern[str]]] = []
+    numbers: dict[str, int] = {}
+    for _, patient in rows(doc, "patienter"):
+        number = patient.get("nummer")
+        if not isinstance(number, int):
+            continue
+        for field in ("namn", "reservnummer"):
+            value = patient.get(field)
+            if isinstance(value, str) and value.strip():
+                names.append((number, re.compile(rf"(?<!\w){re.escape(value.strip())}(?!\w)", re.IGNORECASE)))
+        if isinstance(patient.get("personnummer"), str):
+            numbers[digits10(patient["personnummer"])] = number
+
+    def named(text: str) -> int | None:
+        for number, pattern in names:
+            if pattern.search(text):
+                return number
+        return next((numbers[digits10(n)] for n in find_personnummer(text) if digits10(n) in numbers), None)
+
+    def walk(value: Any, path: tuple[Any, ...]) -> Iterator[Problem]:
+        if isinstance(value, str):
+            number = named(value)
+            if number is not None:
+                yield src.problem(path, f"texten namnger patient {number}, vars uppgifter är sekretessbelagda och bara står "
+                                  f"i bilagan; skriv 'Patient {number}' i stället")
+        elif isinstance(value, dict):
+            for field, item in value.items():
+                yield from walk(item, (*path, field))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from walk(item, (*path, index))
+
+    if names or numbers:
+        for field, value in doc.items():
+            if field != "patienter":
+                yield from walk(value, (key, field))
 
 
 def police_report(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
