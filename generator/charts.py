@@ -1,4 +1,5 @@
-"""Charts for the annual report: SVG for HTML and PDF, PNG for DOCX, from the same matplotlib figure.
+"""Charts for the annual report and for case documents: SVG for HTML and PDF, PNG for DOCX, from the
+same matplotlib figure.
 
 matplotlib is imported only when a chart is made. The charts are readable without colour vision:
 the Okabe–Ito palette, and every series also has its own hatch pattern or marker and line style,
@@ -38,11 +39,15 @@ FONT_FALLBACK = "'Liberation Sans', Arial, Helvetica, sans-serif"  # Arial has t
 
 
 class Chart:
-    """A chart, drawn on first use: `svg` (an `<svg>` element) for HTML/PDF, `png` for DOCX."""
+    """A chart, drawn on first use: `svg` (an `<svg>` element) for HTML/PDF, `png` for DOCX.
 
-    def __init__(self, name: str, draw: Callable[[], Any]) -> None:
+    `alt`: the alternative text, when the chart carries its own (a case document's charts do; the
+    annual report keeps its texts beside the charts)."""
+
+    def __init__(self, name: str, draw: Callable[[], Any], alt: str = "") -> None:
         self.name = name
         self._draw = draw
+        self.alt = alt
 
     @cached_property
     def figure(self) -> Any:
@@ -291,3 +296,111 @@ def _areas_chart(name: str, areas: list[Area]) -> Chart:
 def _series_chart(name: str, series: Series, unit: str) -> Chart:
     lines = [(p, [series.value(p, period) for period in series.periods]) for p in series.providers]
     return line_chart(name, series.periods, lines, f"{series.indicator}{unit}")
+
+
+# --- case documents' charts ----------------------------------------------------------------------
+
+GRADES = ("lag", "mellan", "hog")  # the handbook's grading (3.1): låg, mellan, hög
+GRADE_TEXT = {"lag": "låg", "mellan": "mellan", "hog": "hög"}
+RISK_TEXT = {"lag": "låg risk", "mellan": "måttlig risk", "hog": "hög risk"}
+# Each level of a matrix cell: a light fill (dark text stays readable on it) and its own hatch,
+# so the levels differ without colour too; every cell also says its level in words.
+RISK_STYLE = {"lag": ("#e3f1ea", ""), "mellan": ("#fbeccb", ".."), "hog": ("#f6d3c4", "//")}
+POINT_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def risk_level(likelihood: str, consequence: str) -> str:
+    """The risk of a cell of the 3 × 3 matrix: low up to one step above low-low, high from one step
+    below high-high, moderate between (the same rule the prioritisation template states)."""
+    steps = GRADES.index(likelihood) + GRADES.index(consequence)
+    return "lag" if steps <= 1 else "mellan" if steps == 2 else "hog"
+
+
+def risk_matrix(name: str, points: Sequence[tuple[str, str, str]], alt: str, likelihood_label: str, consequence_label: str) -> Chart:
+    """Likelihood (up) against consequence (right) in three grades each; every cell shaded and named
+    by its risk, each point (label, likelihood, consequence) marked with its own symbol and its label
+    in text. The first point is the case itself: a filled star; the others open symbols."""
+
+    def draw() -> Any:
+        from matplotlib.patches import Rectangle
+
+        figure = _figure(11.5)
+        axes = figure.add_subplot()
+        for row, likelihood in enumerate(GRADES):
+            for column, consequence in enumerate(GRADES):
+                level = risk_level(likelihood, consequence)
+                fill, hatch = RISK_STYLE[level]
+                axes.add_patch(Rectangle((column, row), 1, 1, facecolor=fill, hatch=hatch, edgecolor="#9a9a9a", linewidth=0))
+                axes.text(column + 0.04, row + 0.94, RISK_TEXT[level].capitalize(), ha="left", va="top", fontsize=7.5, color="#404040")
+        cells: dict[tuple[int, int], list[int]] = {}
+        for index, (_, likelihood, consequence) in enumerate(points):
+            cells.setdefault((GRADES.index(consequence), GRADES.index(likelihood)), []).append(index)
+        for (column, row), members in cells.items():
+            for slot, index in enumerate(members):
+                label = points[index][0]
+                x = column + (slot + 1) / (len(members) + 1)
+                y = row + 0.52
+                own = index == 0
+                axes.plot([x], [y], marker="*" if own else POINT_MARKERS[(index - 1) % len(POINT_MARKERS)], markersize=15 if own else 9,
+                          color=TEXT, markerfacecolor=TEXT if own else "white", markeredgewidth=1.2, linestyle="none")
+                axes.text(x, y - 0.13, _wrap(label, 18), ha="center", va="top", fontsize=7.5 if not own else 8,
+                          fontweight="bold" if own else "normal", linespacing=1.1)
+        for edge in range(4):  # not clipped: the outer lines lie on the axes' edge
+            axes.axhline(edge, color="#595959", linewidth=0.8, clip_on=False)
+            axes.axvline(edge, color="#595959", linewidth=0.8, clip_on=False)
+        axes.set_xlim(0, 3)
+        axes.set_ylim(0, 3)
+        axes.set_aspect("auto")
+        ticks = [GRADE_TEXT[g].capitalize() for g in GRADES]
+        axes.set_xticks([0.5, 1.5, 2.5], ticks)
+        axes.set_yticks([0.5, 1.5, 2.5], ticks)
+        axes.tick_params(length=0)
+        axes.set_xlabel(consequence_label)
+        axes.set_ylabel(likelihood_label)
+        for side in axes.spines.values():
+            side.set_visible(False)
+        return figure
+
+    return Chart(name, draw, alt)
+
+
+def _prioritisation_charts(context: dict[str, Any]) -> dict[str, Chart]:
+    """The prioritisation's risk matrix: the case placed by dimension A (risk: the likelihood of
+    deviations) and dimension B (väsentlighet: their extent and severity, i.e. the consequence),
+    with the cases it is weighed against."""
+    section = context.get("dokument") or {}
+    dimensions = section.get("dimensioner") or {}
+    likelihood = (dimensions.get("risk") or {}).get("grad")
+    consequence = (dimensions.get("vasentlighet") or {}).get("grad")
+    if likelihood not in GRADES or consequence not in GRADES:
+        return {}
+    case_id = str((context.get("arende") or {}).get("id") or "Ärendet")
+    points = [(case_id, likelihood, consequence)]
+    points += [(str(c.get("arende")), c.get("sannolikhet"), c.get("konsekvens")) for c in section.get("jamforelse") or []
+               if isinstance(c, dict) and c.get("sannolikhet") in GRADES and c.get("konsekvens") in GRADES]
+
+    def place(label: str, s: str, k: str) -> str:
+        return f"{label}: {GRADE_TEXT[s]} sannolikhet och {GRADE_TEXT[k]} konsekvens ({RISK_TEXT[risk_level(s, k)]})"
+
+    alt = (
+        "Riskmatris med tre nivåer för sannolikhet (dimension A, risk) på den lodräta axeln och tre för konsekvens "
+        "(dimension B, väsentlighet) på den vågräta; rutorna är märkta låg, måttlig och hög risk. "
+        f"Ärendet {place(*points[0])}."
+        + (" Jämförda ärenden: " + "; ".join(place(*p) for p in points[1:]) + "." if len(points) > 1 else "")
+        + " Samma uppgifter står i tabellen nedanför."
+    )
+    name = "riskmatris"
+    return {name: risk_matrix(name, points, alt, "Sannolikhet (A. Risk)", "Konsekvens (B. Väsentlighet)")}
+
+
+# Per document id: what makes its charts from the template's context (plain data). The template
+# shows a chart with `![{{ diagram.NAME }}](diagram:NAME)`; `diagram` holds each chart's alt text.
+CASE_CHARTS: dict[str, Callable[[dict[str, Any]], dict[str, Chart]]] = {
+    "prioritering": _prioritisation_charts,
+}
+
+
+def case_charts(template_id: str, context: dict[str, Any]) -> dict[str, Chart]:
+    """The charts of a case document (none for most); nothing is drawn until a format needs it."""
+    make = CASE_CHARTS.get(template_id)
+    return make(context) if make else {}

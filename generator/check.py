@@ -40,6 +40,7 @@ from .templates import (
     environment,
     front_matter_lines,
     front_matter_text,
+    handbook_data,
     parse_template,
     template_dirs,
 )
@@ -211,7 +212,38 @@ def context_root(template: DocumentTemplate, known: dict[str, DocumentTemplate],
         root["namnd"] = Field(literal_dict({"id": TEXT, "namn": TEXT, "typ": TEXT}))
         root["avvikelse"] = Field(Shape("map", item=item))
         root["data_hash"] = Field(TEXT)
+        root.update(progress_fields(data, item))
+    root.update(template_own_fields(template))
     return root
+
+
+def progress_fields(data: Shape, deviation: Shape) -> dict[str, Field]:
+    """`lage` (`progress.situation`) and `diagram` (each chart's alt text, `charts.case_charts`), as shapes."""
+    date = Shape("scalar", scalar="date")
+    steps = data.fields.get("eskalering")
+    step = steps.shape.item if steps and steps.shape.item else ANY
+    deadline = literal_dict({"datum": date, "text": TEXT, "sektion": TEXT})
+    deadline = Shape("dict", {**deadline.fields, "satt": Field(date, optional=True)})
+    situation = Shape("dict", {
+        "datum": Field(date), "steg": Field(step, optional=True),
+        "trappan": Field(Shape("list", item=Shape("dict", {"steg": Field(TEXT), "datum": Field(date, optional=True),
+                                                           "aktuellt": Field(Shape("scalar", scalar="boolean"))}))),
+        "oppna_avvikelser": Field(Shape("list", item=deviation)), "tidsfrister": Field(Shape("list", item=deadline)),
+    })
+    return {"lage": Field(situation), "diagram": Field(Shape("map", item=TEXT))}
+
+
+def template_own_fields(template: DocumentTemplate) -> dict[str, Field]:
+    """`handbok` and `sprak` (context.template_own), as shapes."""
+    from .languages import is_multilingual
+
+    own: dict[str, Field] = {}
+    if handbook_data(template) is not None:
+        own["handbok"] = Field(ANY)
+    if is_multilingual(template):
+        facts = {key: TEXT for key in ("kod", "namn", "eget_namn", "lang", "riktning", "locale", "datumformat")}
+        own["sprak"] = Field(Shape("dict", {**literal_dict(facts).fields, "text": Field(Shape("map", item=TEXT))}))
+    return own
 
 
 def letter_fields() -> dict[str, Field]:

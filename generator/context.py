@@ -14,8 +14,9 @@ import cerberus
 from .formatting import mask_personnummer, public_numbers
 from .letters import case_type_wording, letter_context
 from .organisation import board, mandates
+from .progress import situation
 from .schema import section_key
-from .templates import DocumentTemplate
+from .templates import DocumentTemplate, handbook_data
 
 
 def _fields(rule: Any) -> dict[str, Any] | None:
@@ -139,6 +140,7 @@ def build_context(data: dict[str, Any], schema: dict[str, Any], template: Docume
     responsible = board(profile, contract.get("namnd", "")) or {"id": contract.get("namnd", ""), "namn": contract.get("namnd", "")}
     letter = letter_context(data, section, responsible["namn"], profile, list(attachments))
     own = next((item for item in letter["bilagor"] if item["id"] == template.id), None)
+    date = section.get("datum") or (data.get("arende") or {}).get("startdatum")  # the document's date
     return {
         **data,
         "dokument": section,
@@ -151,4 +153,20 @@ def build_context(data: dict[str, Any], schema: dict[str, Any], template: Docume
         "mandat": mandates(profile),
         "brev": letter,
         "bilaga": own,
+        "lage": situation(data, schema, date),
+        **template_own(template),
     }
+
+
+def template_own(template: DocumentTemplate) -> dict[str, Any]:
+    """What a template brings beside itself: `handbok` (handbok.yaml) and, for a multilingual
+    template, `sprak` (the document's language and its texts; Swedish when none is chosen)."""
+    from . import languages
+
+    own: dict[str, Any] = {}
+    data = handbook_data(template)
+    if data is not None:
+        own["handbok"] = data
+    if languages.is_multilingual(template):
+        own["sprak"] = languages.language(template, template.language or languages.SWEDISH)
+    return own

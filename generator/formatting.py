@@ -14,8 +14,14 @@ LOCALE = "sv_SE"
 NBSP = "\u00a0"
 
 
-def long_date(value: dt.date) -> str:
-    """`2026-11-22` -> `22 november 2026` (running text)."""
+def long_date(value: dt.date, language: Any = None) -> str:
+    """`2026-11-22` -> `22 november 2026` (running text).
+
+    `language`: a language of a multilingual template (`sprak` in its context: `locale` and
+    `datumformat`), e.g. `{{ d | datum(sprak) }}` -> `30 June 2026`, `30. kesäkuuta 2026`.
+    """
+    if isinstance(language, dict):
+        return format_date(value, str(language.get("datumformat") or "d MMMM y"), locale=str(language.get("locale") or LOCALE))
     return format_date(value, "d MMMM y", locale=LOCALE)
 
 

@@ -355,3 +355,54 @@ def add_markdown(target: Any, document: DocxDocument, markdown: str, charts: Map
     """
     _Converter(target, document, charts).convert(markdown_parser().parse(markdown))
 
+
+
+# --- language and direction of a translated document ----------------------------------------------
+# Kept apart from the converter above: it marks what the converter made, after the fact.
+
+# What may follow w:bidi inside w:pPr (ECMA-376 CT_PPrBase).
+_AFTER_BIDI = ("w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+               "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+               "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+# What may follow w:lang inside w:rPr (CT_RPr).
+_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
+
+
+def set_language(document: DocxDocument, lang: str, rtl: bool = False) -> None:
+    """Mark the body of `document` (a docxtpl subdocument) as written in `lang` (BCP 47).
+
+    Right to left (Arabic, Persian): every paragraph gets `w:bidi` (the paragraph runs from the
+    right, lists and indents mirror), every table `w:bidiVisual` (first column on the right), and
+    every run holding right-to-left letters `w:rtl` with its language in `w:lang/@w:bidi`; Word
+    formats such runs with the complex-script properties, so bold and italic are given as
+    `w:bCs`/`w:iCs` too. Runs of Latin letters and digits (names, addresses, telephone numbers)
+    stay left to right, and the embedding marks the text carries (see `bidi`) keep their order.
+    """
+    from .bidi import first_strong
+
+    body = document.element.body
+    for paragraph in body.iter(qn("w:p")):
+        if rtl:
+            p_pr = paragraph.get_or_add_pPr()
+            if p_pr.find(qn("w:bidi")) is None:
+                p_pr.insert_element_before(OxmlElement("w:bidi"), *_AFTER_BIDI)
+        for run in paragraph.iter(qn("w:r")):
+            text = "".join(t.text or "" for t in run.iter(qn("w:t")))
+            if not text:
+                continue
+            r_pr = run.get_or_add_rPr()
+            right_to_left = rtl and any(first_strong(c) == "rtl" for c in text)
+            if right_to_left:
+                r_pr.get_or_add_rtl()
+                if r_pr.find(qn("w:b")) is not None:
+                    r_pr.get_or_add_bCs()
+                if r_pr.find(qn("w:i")) is not None:
+                    r_pr.get_or_add_iCs()
+            language = r_pr.find(qn("w:lang"))
+            if language is None:
+                language = OxmlElement("w:lang")
+                r_pr.insert_element_before(language, *_AFTER_LANG)
+            language.set(qn("w:bidi" if right_to_left else "w:val"), lang)
+    if rtl:
+        for table in body.iter(qn("w:tbl")):
+            table.tblPr.get_or_add_bidiVisual()

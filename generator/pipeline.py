@@ -9,8 +9,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__, leaks
+from . import __version__, languages, leaks
 from .case import Source, is_date, read_yaml
+from .charts import case_charts
 from .context import build_context, has_secret_data, strip_internal, strip_marked
 from .errors import DataError, InputError, MallgenError, Problem, UsageError
 from .formatting import find_personnummer, mask_personnummer, public_numbers
@@ -129,6 +130,8 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
             documents.append(version)
             if warning:
                 problems.append(source.problem((section_key(item.section_id), "datum"), warning, warning=True))
+    documents, language_problems = languages.expand(documents, data, source)
+    problems += language_problems
     problems += _wrong_case_type(documents, data, source)
     problems += _attachments_without_data(documents, attachments, data, source)
     if profile.get("sekretess", {}).get("personnummer") == "vagra" and not all(d.internal for d in documents):
@@ -233,7 +236,7 @@ def document_date(data: dict[str, Any], document_id: str) -> Any:
 
 def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
     title = case.data["arende"]["rubrik"]
-    return DocumentMeta.of(
+    meta = DocumentMeta.of(
         document, case.profile,
         case_title=title if document.internal else mask_personnummer(title, public_numbers(case.data)),
         case_id=case.id,
@@ -241,6 +244,10 @@ def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
         date=document_date(case.data, document.section_id),
         data_hash=case.data_hash,
     )
+    if document.language is not None and document.language != languages.SWEDISH:
+        spoken = languages.language(document, document.language)
+        meta = replace(meta, lang=spoken["lang"], direction=spoken["riktning"], language_name=spoken["namn"])
+    return meta
 
 
 def document_context(case: Case, document: DocumentTemplate) -> dict[str, Any]:
@@ -251,13 +258,17 @@ def document_context(case: Case, document: DocumentTemplate) -> dict[str, Any]:
 def render_document(case: Case, document: DocumentTemplate, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Rendered]:
     """All requested formats of one document, in memory."""
     context = document_context(case, document)
+    # A document's charts (charts.CASE_CHARTS) are drawn only when a format needs them; the
+    # template sees each one's alt text as `diagram.<name>`.
+    charts = case_charts(document.id, context)
+    context["diagram"] = {name: chart.alt for name, chart in charts.items()}
     meta = document_meta(case, document)
     body = render_markdown(document, context, dirs)
     marking = secrecy_marking(case, document, body, meta.date)
     if marking is not None:
         body = render_secrecy(marking, context, dirs) + "\n" + body
         meta = replace(meta, secrecy=secrecy_line(marking))
-    outputs = to_formats(body, meta, formats, dirs)
+    outputs = to_formats(body, meta, formats, dirs, charts)
     texts = {extension: text for extension, _, text in outputs}
     leaks.check(case, document, texts)
     return [Rendered(document, extension, content) for extension, content, _ in outputs]

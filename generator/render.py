@@ -50,6 +50,10 @@ class DocumentMeta:
     # The secrecy marking as one line (provision, date, authority), repeated in the running header
     # of every page; None when the document holds nothing confidential.
     secrecy: str | None = None
+    # A translated document (see `languages`): its BCP 47 tag, direction and Swedish name; None: Swedish.
+    lang: str | None = None
+    direction: str = "ltr"
+    language_name: str | None = None
 
     @classmethod
     def of(cls, template: DocumentTemplate, profile: dict[str, Any], *, case_title: str, case_id: str,
@@ -63,7 +67,7 @@ class DocumentMeta:
             date=date,
             author=f"{profile['region']}, {profile['forvaltning']}",
             organisation=profile,
-            template_id=template.id,
+            template_id=template.template_id,
             template_version=template.version,
             audience=template.audience,
             data_hash=data_hash,
@@ -77,7 +81,18 @@ class DocumentMeta:
 
     @property
     def full_title(self) -> str:
+        if self.language_name:
+            return f"{self.title} ({self.language_name}) – {self.case_title}"
         return f"{self.title} – {self.case_title}"
+
+    @property
+    def pdf_language(self) -> str:
+        """The catalog /Lang and dc:language: the translation's tag, else Swedish."""
+        return self.lang or PDF_LANGUAGE
+
+    @property
+    def rtl(self) -> bool:
+        return self.direction == "rtl"
 
     @property
     def keywords(self) -> list[str]:
@@ -195,7 +210,7 @@ def to_pdf(html: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> bytes:
         generator=f"mallgen – mall {meta.template_id} version {meta.template_version}",
         created=moment,
         modified=moment,
-        lang=PDF_LANGUAGE,
+        lang=meta.pdf_language,
         attachments=document.metadata.attachments,
     )
     # Tags also for PDF/A-1b: the level-b profile does not ask for them, but the accessibility law does.
@@ -252,12 +267,14 @@ def to_docx(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], charts: Mappi
     """Stage 2b: the Markdown body as a docxtpl subdocument inside base.docx, reproducible bytes."""
     from docxtpl import DocxTemplate
 
-    from .markdown_docx import add_markdown
+    from .markdown_docx import add_markdown, set_language
 
     base = _find_layout_file(dirs, meta.template_id, "base.docx")
     template = DocxTemplate(str(base))
     subdoc = template.new_subdoc()
     add_markdown(subdoc.subdocx, subdoc.subdocx, body, charts)
+    if meta.lang is not None:
+        set_language(subdoc.subdocx, meta.lang, rtl=meta.rtl)
     try:
         template.render({"body": subdoc, "meta": meta, "org": meta.organisation}, jinja_env=environment(dirs, "markup"))
     except jinja2.TemplateError as exc:
@@ -313,7 +330,7 @@ def core_properties(meta: DocumentMeta) -> bytes:
         (dcterms, "created", moment),
         (dcterms, "modified", moment),
         (cp, "category", meta.template_id),
-        (dc, "language", "sv-SE"),
+        (dc, "language", meta.pdf_language),
     ):
         element = etree.SubElement(root, f"{{{namespace}}}{name}")
         element.text = value

@@ -100,10 +100,10 @@ class Value:
 UNKNOWN = Value(ANY)
 
 # Filters whose result does not depend on the input having a value, or that handle None.
-NONE_SAFE = {"default", "d", "md", "janej", "string", "e", "escape", "length", "count", "list", "tojson", "pprint"}
+NONE_SAFE = {"default", "d", "md", "fyll", "janej", "string", "e", "escape", "length", "count", "list", "tojson", "pprint"}
 LIST_FILTERS = {"select", "reject", "selectattr", "rejectattr", "sort", "unique", "list", "reverse", "batch", "slice"}
 TEXT_FILTERS = {
-    "datum", "iso", "belopp", "tal", "klockslag", "janej", "lista", "person", "md", "string", "lower", "upper", "replace", "join",
+    "datum", "iso", "belopp", "tal", "klockslag", "janej", "lista", "person", "md", "fyll", "string", "lower", "upper", "replace", "join",
     "trim", "e", "escape", "indent", "format", "title", "capitalize", "truncate", "wordwrap", "center", "striptags",
     "urlencode", "safe", "tojson", "forceescape", "urlize", "xmlattr", "filesizeformat", "pprint",
 }

@@ -47,6 +47,9 @@ class DocumentTemplate:
     case_types: tuple[str, ...] = tuple(CASE_TYPES)  # front matter `arendetyp`: the case types it exists for; absent: both
     parent: str | None = None  # front matter `bilaga_till`: the document this is a confidential attachment to
     secrecy: str | None = None  # front matter `sekretess`: the provision a confidential attachment is marked with
+    # A language version of a multilingual template (see `languages`): the template's id, and the language code.
+    base: str | None = None
+    language: str | None = None
 
     @property
     def internal(self) -> bool:
@@ -58,14 +61,19 @@ class DocumentTemplate:
         return self.parent is not None
 
     @property
+    def template_id(self) -> str:
+        """The template's own id: `id`, except for a language version (`<id>-<kod>`)."""
+        return self.base or self.id
+
+    @property
     def section_id(self) -> str:
         """The document whose case-file section this one is made from (an attachment: its parent's)."""
-        return self.parent or self.id
+        return self.parent or self.template_id
 
     @property
     def name(self) -> str:
         """Loader name, e.g. `kallelse-dialogmote/dokument.md` or `kallelse-dialogmote/versioner/1.0.md`."""
-        return f"{self.id}/{self.file}"
+        return f"{self.template_id}/{self.file}"
 
     @property
     def folder(self) -> Path:
@@ -95,7 +103,7 @@ class DocumentTemplate:
     def as_context(self) -> dict[str, Any]:
         """What a template sees of itself as `mall` (title, section, audience, version)."""
         return {
-            "id": self.id,
+            "id": self.template_id,
             "titel": self.title,
             "avsnitt": self.section,
             "malgrupp": self.audience,
@@ -205,6 +213,28 @@ def parse_template(path: Path) -> DocumentTemplate:
     )
 
 
+HANDBOOK_DATA = "handbok.yaml"  # beside a template: the handbook's own lists (steps, roles) a handbook owner edits
+
+
+@cache
+def _handbook_data(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise TemplateError(path, getattr(getattr(exc, "problem_mark", None), "line", -1) + 1 or None,
+                            f"handbokens uppgifter kan inte läsas: {exc}") from None
+
+
+def handbook_data(template: DocumentTemplate) -> Any:
+    """`handbok.yaml` beside the template (`handbok` in its context), or None when it has none.
+
+    What the handbook prescribes as lists (the 19 steps of an action plan, the roles) is data, so a
+    handbook owner corrects it without touching the template, and a case file records only its own part.
+    """
+    path = template.folder / HANDBOOK_DATA
+    return _handbook_data(path) if path.is_file() else None
+
+
 def handbook_section(section: str) -> str:
     """`3.2` -> `3.2`, `4 (steg 3a)` -> `kap. 4, steg 3a`, `5` -> `kap. 5`."""
     if match := re.fullmatch(r"(\d+) \((.+)\)", section):
@@ -276,7 +306,8 @@ def escape_markdown(value: Any) -> str:
     text = _WHITESPACE.sub(" ", str(value)).strip(" ")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
-    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    # The backslash goes before the punctuation: "18\\. september" (a backslash before a digit is no escape in CommonMark).
+    return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
 
 
 _CONTAINER_FENCE = re.compile(r"^(\s*)(:::)", re.M)
@@ -289,6 +320,33 @@ def as_markdown(value: Any) -> Markdown:
     """
     text = "" if value is None else str(value).strip()
     return Markdown(_CONTAINER_FENCE.sub(r"\1\\\2", text))
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def fill_text(text: Any, values: Any = None, direction: str = "ltr") -> Markdown:
+    """Filter `fyll`: a translated text (Markdown, from the template's language file) with its
+    `{namn}` placeholders replaced by `values[namn]`, each value escaped as plain data and, in a
+    right-to-left text, kept in its own direction (`bidi.keep_direction`).
+
+    `{{ sprak.text.stanger | fyll({"mottagning": vardgivare.verksamhet}, sprak.riktning) }}`.
+    A placeholder without a value is an error naming it, so a translation cannot lose a fact silently.
+    """
+    from .bidi import keep_direction
+
+    given = values if isinstance(values, dict) else {}
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in given:
+            known = ", ".join(sorted(given)) or "inga"
+            raise jinja2.TemplateRuntimeError(f"texten har platshållaren {{{name}}} men mallen ger inget värde för den (finns: {known})")
+        item = given[name]
+        shown = item if isinstance(item, Markdown) else escape_markdown(item)
+        return keep_direction(str(shown), direction)
+
+    return as_markdown(_PLACEHOLDER.sub(value, "" if text is None else str(text)))
 
 
 Kind = Literal["markdown", "markup"]
@@ -326,6 +384,7 @@ def environment(dirs: tuple[Path, ...], kind: Kind) -> jinja2.Environment:
         env = ImmutableSandboxedEnvironment(autoescape=True, **options)
     env.filters.update(FILTERS)
     env.filters["md"] = as_markdown
+    env.filters["fyll"] = fill_text
     return env
 
 
@@ -333,6 +392,7 @@ def reset_caches() -> None:
     """Forget the catalogue and the compiled templates (the live preview re-reads them after an edit)."""
     catalogue.cache_clear()
     environment.cache_clear()
+    _handbook_data.cache_clear()
 
 
 def template_error(exc: Exception) -> TemplateError:

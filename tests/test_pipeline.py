@@ -17,7 +17,9 @@ import pytest
 from conftest import CASES, EXAMPLE, ROOT
 from markdown_it import MarkdownIt
 
-CORE = ["overlamning", "uppdragshandling", "kallelse-dialogmote", "anmodan-om-rattelse", "anmodan-om-rattelse-bilaga", "kontrollplan", "slutrapport"]
+CORE = ["overlamning", "uppdragshandling", "kallelse-dialogmote", "anmodan-om-rattelse", "anmodan-om-rattelse-bilaga", "kontrollplan", "slutrapport",
+        "protokoll-arendegenomgang", "prioritering", "grundutredning", "planeringsunderlag", "granskningslogg", "agenda-dialogmote",
+        "lagesrapport", "kommunikationsplan"]
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -53,9 +55,10 @@ def test_validate_reports_valid_case_and_its_documents(cli) -> None:
     result = cli("validate", EXAMPLE)
     assert result.exit_code == 0, result.output
     # the anmodan's confidential attachment is made with it, right after it
-    in_catalogue_order = ("overlamning, uppdragshandling, kallelse-dialogmote, slutrapport, anmodan-om-rattelse, "
-                          "anmodan-om-rattelse-bilaga, kontrollplan")
-    assert result.stdout == f"{EXAMPLE}: giltigt (7 dokument: {in_catalogue_order})\n"
+    in_catalogue_order = ("grundutredning, overlamning, prioritering, protokoll-arendegenomgang, uppdragshandling, "
+                          "agenda-dialogmote, granskningslogg, kallelse-dialogmote, planeringsunderlag, kommunikationsplan, "
+                          "lagesrapport, slutrapport, anmodan-om-rattelse, anmodan-om-rattelse-bilaga, kontrollplan")
+    assert result.stdout == f"{EXAMPLE}: giltigt (15 dokument: {in_catalogue_order})\n"
 
 
 def test_validate_reports_every_problem_at_once_with_file_and_line(cli, tmp_path: Path) -> None:
