@@ -762,6 +762,18 @@ def test_a_repayment_needs_grounds_with_amounts_that_agree_with_the_deviations(t
     ]
 
 
+def test_an_amount_given_beside_its_computation_must_agree_with_it(tmp_path: Path) -> None:
+    data = case(IN_DEPTH)
+    data["sanktion_vite"]["poster"][0]["belopp"] = 60000  # 3 × 20 000: agrees, accepted
+    data["polisanmalan"]["skada"][1]["belopp"] = 50000  # 38 × 1 450 = 55 100
+    path, result = problems(tmp_path, data)
+    assert result.exit_code == 1
+    assert messages(result) == [
+        f"{path}:{at(path, 'polisanmalan:', 'belopp: 50000')}: polisanmalan.skada[1].belopp: beloppet 50 000 kr stämmer inte med "
+        "antal × a_pris (38 × 1 450 kr = 55 100 kr); rätta beloppet eller ta bort det så att det räknas fram"
+    ]
+
+
 def test_a_letter_is_sent_after_its_decision_and_paid_after_it(tmp_path: Path) -> None:
     import datetime as dt
 

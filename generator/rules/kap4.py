@@ -25,7 +25,8 @@ def rows(section: dict[str, Any], field: str) -> list[tuple[int, dict[str, Any]]
 
 
 def row_amount(row: dict[str, Any], count: str, price: str) -> int | None:
-    """The kronor of an amount row: its `belopp`, or `count` × `price`; None when it gives neither."""
+    """The kronor of an amount row: its `belopp`, or `count` × `price`; None when it gives neither
+    (when it gives both, `amount_rows` checks that they agree)."""
     given, n, each = row.get("belopp"), row.get(count), row.get(price)
     if isinstance(given, int) and not isinstance(given, bool):
         return given
@@ -40,13 +41,17 @@ def total(section: dict[str, Any], field: str, count: str, price: str) -> int:
 
 
 def amount_rows(section: dict[str, Any], key: str, field: str, count: str, price: str, src: Source) -> Iterator[Problem]:
-    """Each amount row gives `count` and `price` (the amount is computed) or `belopp`, one of them."""
+    """Each amount row gives `count` and `price` (the amount is computed) or `belopp`; a row that
+    gives both states the same amount twice, and they must agree."""
     for index, row in rows(section, field):
-        computed = row.get(count) is not None or row.get(price) is not None
-        if row.get("belopp") is not None and computed:
-            yield src.problem((key, field, index), f"ange antingen {count} och {price} (beloppet räknas fram) eller belopp, inte båda")
-        elif row.get("belopp") is None and (row.get(count) is None or row.get(price) is None):
+        given, n, each = row.get("belopp"), row.get(count), row.get(price)
+        if given is None and (n is None or each is None):
             yield src.problem((key, field, index), f"raden saknar belopp; ange {count} och {price} (beloppet räknas fram) eller belopp")
+        elif given is not None and (n is None) != (each is None):
+            yield src.problem((key, field, index), f"ange både {count} och {price}, eller bara belopp")
+        elif isinstance(given, int) and isinstance(n, int) and isinstance(each, int) and given != n * each:
+            yield src.problem((key, field, index, "belopp"), f"beloppet {kronor(given)} stämmer inte med {count} × {price} "
+                              f"({n} × {kronor(each)} = {kronor(n * each)}); rätta beloppet eller ta bort det så att det räknas fram")
         period = row.get("period")
         if isinstance(period, dict) and is_date(period.get("fran")) and is_date(period.get("till")) and period["till"] < period["fran"]:
             yield src.problem((key, field, index, "period", "till"), "perioden slutar innan den börjar")
