@@ -11,6 +11,7 @@ WeasyPrint makes the PDF/A file and its tag tree; what it leaves to us:
   paragraphs of a loose list item go into an LBody;
 - images are never interpolated, and opaque SVG pattern tiles lose the transparency group
   WeasyPrint wraps them in: PDF/A forbids both (PDF/A-1 any transparency group);
+- an e-mail link says so in its description (`describe_mail_links`);
 - the PDF/UA-1 identification (`pdfuaid:part`) beside the PDF/A one, so one file is both;
 - the streams: the XMP packet stays uncompressed (ISO 19005-1 6.7.2, 19005-2 6.6.2.1), every other
   stream is compressed here, and none may end in a carriage return (see `compress_streams`).
@@ -25,6 +26,7 @@ import io
 import zlib
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
 
 import pydyf
@@ -135,10 +137,21 @@ def finish_pdf(document: Any, pdf: pydyf.PDF, padding: int = 0) -> None:
         if obj.extra.get("Subtype") == "/Form" and transparency and _opaque(pdf, obj):
             del obj.extra["Group"]
     finish_tags(pdf)
+    describe_mail_links(pdf)
     complete_cid_sets(pdf)
     compress_streams(pdf)
     for _ in range(padding):
         pdf.add_object(pydyf.Dictionary())
+
+
+def describe_mail_links(pdf: pydyf.PDF) -> None:
+    """A link's description (/Contents, ISO 14289-1 7.18.5) is its target as WeasyPrint writes it; for an
+    e-mail address, "E-post till anna@region.se" is what a screen reader should say, not "mailto:…"."""
+    for obj in pdf.objects:
+        action = obj.get("A") if isinstance(obj, dict) and obj.get("Subtype") == "/Link" else None
+        target = _text(action.get("URI", "")) if isinstance(action, dict) else ""
+        if target.startswith("mailto:"):
+            obj["Contents"] = pydyf.String(f"E-post till {unquote(target[len('mailto:'):])}")
 
 
 def complete_cid_sets(pdf: pydyf.PDF) -> None:

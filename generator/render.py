@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,10 +16,12 @@ from functools import cache, lru_cache, partial
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
 from .resources import bundled
@@ -113,6 +116,7 @@ def markdown_parser() -> MarkdownIt:
         parser.use(container_plugin, name=name)
     parser.validateLink = _safe_link  # type: ignore[method-assign]  # markdown-it-py's documented hook
     parser.core.ruler.push("header_scope", _header_scope)
+    parser.core.ruler.push("email_links", _link_email_addresses)
     parser.add_render_rule("image", _render_image)  # charts; any other image via _image_as_text
     return parser
 
@@ -128,6 +132,41 @@ def _header_scope(state: Any) -> None:
     for token in state.tokens:
         if token.type == "th_open":
             token.attrSet("scope", "col")
+
+
+# An e-mail address as people write it (Swedish letters in names too), ending in a top-level domain, so
+# a full stop after it stays outside: the schema's `namn@exempel.se` fields, and addresses in free text.
+EMAIL = re.compile(r"(?<![\w.!#$%&'*+/=?^`{|}~@-])[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w@-])")
+
+
+def _link_email_addresses(state: Any) -> None:
+    """Every e-mail address in the text becomes a `mailto:` link (HTML, PDF and DOCX alike), unless it
+    already is part of a link's text; code stays code."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children, depth = [], 0
+        for token in block.children:
+            depth += 1 if token.type == "link_open" else -1 if token.type == "link_close" else 0
+            if token.type != "text" or depth or not EMAIL.search(token.content):
+                children.append(token)
+                continue
+            position = 0
+            for match in EMAIL.finditer(token.content):
+                if match.start() > position:
+                    children.append(_text_token(token.content[position:match.start()], token))
+                link = Token("link_open", "a", 1, attrs={"href": "mailto:" + quote(match.group(), safe="@.!$'*+-=^_`{|}~")})
+                children += [link, _text_token(match.group(), token), Token("link_close", "a", -1)]
+                position = match.end()
+            if position < len(token.content):
+                children.append(_text_token(token.content[position:], token))
+        block.children = children
+
+
+def _text_token(content: str, like: Token) -> Token:
+    token = Token("text", "", 0, content=content)
+    token.level = like.level
+    return token
 
 
 def render_markdown(template: DocumentTemplate, context: dict[str, Any], dirs: tuple[Path, ...]) -> str:
@@ -194,10 +233,13 @@ def to_pdf(html: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> bytes:
     from weasyprint import HTML
 
     from .pdfa import ArchivalMetadata, ambiguous, finish_pdf
+    from .wordbreaks import keep_word_breaks, record_word_breaks
 
     fetcher = _restricted_fetcher(tuple(d.resolve() for d in (*dirs, bundled("fonts"))))
     identifier = hashlib.sha256(f"{meta.case_id}/{meta.template_id}/{meta.data_hash}".encode()).hexdigest()[:32].encode()
+    record_word_breaks()
     document = HTML(string=html, base_url=str(bundled("mallar") / LAYOUT) + "/", url_fetcher=fetcher).render(font_config=_font_config())
+    keep_word_breaks(document)  # before drawing: the tag text keeps the space where a line wraps
     moment = f"{meta.date.isoformat()}T00:00:00+00:00"
     document.metadata = ArchivalMetadata(
         provenance={

@@ -114,6 +114,41 @@ def _tabbed(container, left: str, right: str, style: str, bold_left: bool = Fals
     return paragraph
 
 
+def _letterhead(container, first, style: str) -> object:
+    """The markings and the three letterhead lines, from paragraph `first` of `container` on.
+
+    The markings are on every page: "Intern – lämnas inte ut" on internal documents, the secrecy marking
+    (OSL 5 kap. 5 §) on confidential ones. docxtpl's {%p %} tags remove their own paragraph, so a
+    document without a marking has no empty line."""
+    first.text = "{%p if meta.internal %}"
+    marking = container.add_paragraph(style=style)
+    marking.add_run("Intern – lämnas inte ut").bold = True
+    marking.paragraph_format.space_after = Pt(4)
+    container.add_paragraph("{%p endif %}")
+    container.add_paragraph("{%p if meta.secrecy %}")
+    marking = container.add_paragraph(style=style)
+    marking.add_run("{{ meta.secrecy }}").bold = True
+    marking.paragraph_format.space_after = Pt(4)
+    container.add_paragraph("{%p endif %}")
+    line = container.add_paragraph(style=style)
+    line.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+    line.add_run("{{ org.region }}").bold = True
+    line.add_run("\tDiarienummer {{ meta.diarienummer }}")
+    _tabbed(container, "{{ org.forvaltning }}", "Datum {{ meta.date | iso }}", style)
+    return _tabbed(container, "{{ org.avdelning }}", "{% if org.fiktiv %}EXEMPEL – fiktiv region{% endif %}", style)
+
+
+def _page_footer(footer, styles) -> None:
+    line = footer.paragraphs[0]
+    line.style = styles["Footer"]
+    line.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+    line.add_run("{{ org.postadress }} · Tel {{ org.telefon }} · {{ org.webbplats }}\tSida ")
+    _field(line, "PAGE")
+    line.add_run(" (")
+    _field(line, "NUMPAGES")
+    line.add_run(")")
+
+
 def build() -> Path:
     document = Document()
     _swedish(document)
@@ -134,6 +169,8 @@ def build() -> Path:
         styles[name].paragraph_format.tab_stops.clear_all()  # the default centre tab breaks the layout
         for stop in styles[name].element.pPr.findall(qn("w:tabs")):
             styles[name].element.pPr.remove(stop)
+    letterhead = _paragraph_style(document, "Brevhuvud", size=9, after=0)
+    letterhead.paragraph_format.line_spacing = 1.0
     recipient = _paragraph_style(document, "Mottagare", after=18)
     recipient.paragraph_format.left_indent = Cm(8.5)
     _paragraph_style(document, "Avsändare", size=10, before=12, after=0)
@@ -166,40 +203,22 @@ def build() -> Path:
     section.header_distance = section.footer_distance = Cm(1.2)
     section.start_type = WD_SECTION.NEW_PAGE
 
+    # Page 1 carries its letterhead as the first lines of the body, where a screen reader reads it once
+    # before the title (Word's headers are outside the reading order); from page 2 on it is the header.
+    section.different_first_page_header_footer = True
     header = section.header
     header.is_linked_to_previous = False
-    # The markings stand in the header so they are on every page: "Intern – lämnas inte ut" on
-    # internal documents, the secrecy marking (OSL 5 kap. 5 §) on confidential ones. docxtpl's
-    # {%p %} tags remove their own paragraph, so a document without a marking has no empty line.
-    tags = header.paragraphs[0]
-    tags.text = "{%p if meta.internal %}"
-    marking = header.add_paragraph(style="Header")
-    marking.add_run("Intern – lämnas inte ut").bold = True
-    marking.paragraph_format.space_after = Pt(4)
-    header.add_paragraph("{%p endif %}")
-    header.add_paragraph("{%p if meta.secrecy %}")
-    marking = header.add_paragraph(style="Header")
-    marking.add_run("{{ meta.secrecy }}").bold = True
-    marking.paragraph_format.space_after = Pt(4)
-    header.add_paragraph("{%p endif %}")
-    first = header.add_paragraph(style="Header")
-    first.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
-    first.add_run("{{ org.region }}").bold = True
-    first.add_run("\tDiarienummer {{ meta.diarienummer }}")
-    _tabbed(header, "{{ org.forvaltning }}", "Datum {{ meta.date | iso }}", "Header")
-    _tabbed(header, "{{ org.avdelning }}", "{% if org.fiktiv %}EXEMPEL – fiktiv region{% endif %}", "Header")
-
-    footer = section.footer
-    line = footer.paragraphs[0]
-    line.style = styles["Footer"]
-    line.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
-    line.add_run("{{ org.postadress }} · Tel {{ org.telefon }} · {{ org.webbplats }}\tSida ")
-    _field(line, "PAGE")
-    line.add_run(" (")
-    _field(line, "NUMPAGES")
-    line.add_run(")")
+    _letterhead(header, header.paragraphs[0], "Header")
+    section.first_page_header.is_linked_to_previous = False
+    for footer in (section.footer, section.first_page_footer):
+        footer.is_linked_to_previous = False
+        _page_footer(footer, styles)
 
     body = document.paragraphs[0] if document.paragraphs else document.add_paragraph()
+    last = _letterhead(document, document.add_paragraph(), "Brevhuvud")
+    last.paragraph_format.space_after = Pt(18)
+    document.element.body.remove(body._p)
+    body = document.add_paragraph()
     body.text = "{{p body }}"
     document.core_properties.language = "sv-SE"
     document.core_properties.author = ""

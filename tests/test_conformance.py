@@ -594,6 +594,42 @@ def _untagged_text(pdf_path: Path, tmp: Path) -> tuple[str, str]:
     return text(pdf_path), text(stripped)
 
 
+TAG_TEXT_BLOCKS = {"P", "H1", "H2", "H3", "H4", "H5", "H6", "LBody", "TD", "TH", "Caption"}
+
+
+def _tag_text(pdf_path: Path) -> list[tuple[str, str]]:
+    """(type, text) of every text block in the structure tree, its text as a reader of the tags gets it:
+    the marked content of the element and everything below it, in logical order, joined as it is
+    (poppler's `pdfinfo -struct-text`). List labels and figures (their alternative text speaks) are left out."""
+    _require("pdfinfo", shutil.which("pdfinfo") is not None, "apt-get install poppler-utils")
+    listing = subprocess.run(["pdfinfo", "-struct-text", str(pdf_path)], capture_output=True, text=True, check=True).stdout
+    blocks: list[tuple[str, list[str]]] = []
+    stack: list[tuple[int, str, list[str] | None]] = []  # (depth, type, text of the block it opens)
+    for line in listing.splitlines():
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        content = line.strip()
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        if content.startswith('"') and content.endswith('"') and len(content) > 1:
+            if not any(kind in ("Lbl", "Figure") for _, kind, _ in stack):
+                for _, _, parts in stack:
+                    if parts is not None:
+                        parts.append(content[1:-1])
+            continue
+        if content.startswith("/"):
+            continue  # an attribute of the element above: `/Scope /Column`
+        kind = re.split(r"[ :]", content, maxsplit=1)[0]  # `P (block)`, `Figure:`, `TH <400-0-0>:`
+        parts = [] if kind in TAG_TEXT_BLOCKS else None
+        if parts is not None:
+            blocks.append((kind, parts))
+        stack.append((depth, kind, parts))
+    return [(kind, "".join(parts)) for kind, parts in blocks]
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
 # --- PDF tests ------------------------------------------------------------------------------------
 
 
@@ -613,20 +649,130 @@ def test_pdf_structure_tree(docs: list[Doc]) -> None:
     _each(docs, check)
 
 
-def test_pdf_letterhead_and_footer_are_artifacts(docs: list[Doc], tmp_path: Path) -> None:
+def _letterhead_facts(doc: Doc) -> list[str]:
+    """What the letterhead tells: markings, diarienummer, date and the example marking, as one reads them."""
+    page = lxml_html.fromstring(doc.path("html").read_bytes())
+    header = page.find(".//header")
+    facts = [_words(p.text_content()) for p in header.iterfind(".//p[@class='markering']")]
+    facts += [_words(p.text_content()) for p in header.iterfind(".//div[@class='dokumentfakta']/p")]
+    assert any(f.startswith("Diarienummer ") for f in facts) and any(f.startswith("Datum ") for f in facts), facts
+    return facts
+
+
+def test_pdf_letterhead_is_read_once_and_runs_as_an_artifact(docs: list[Doc], tmp_path: Path) -> None:
+    # A screen reader hears the letterhead once, before the title: page 1 carries it as content. From
+    # page 2 on it is a running header, and that, the footer and the page numbers are pagination
+    # artifacts: on every page, never read. (Until the letterhead was content on page 1, the diarienummer,
+    # the date and "EXEMPEL – fiktiv region" were artifacts on every page and never read at all.)
     profile = yaml.safe_load(ORGANISATION.read_text(encoding="utf-8"))
 
     def check(doc: Doc) -> None:
-        pagination = _content_ownership(pikepdf.open(doc.path("pdf")))
+        pdf = pikepdf.open(doc.path("pdf"))
+        pages = len(pdf.pages)
+        pagination = _content_ownership(pdf)
         assert all(count > 0 for count in pagination.values()), f"a page without running header/footer artifacts: {pagination}"
-        everything, tagged = _untagged_text(doc.path("pdf"), tmp_path)
-        # The footer and the page numbers are on the page but not in what assistive technology reads.
-        for repeated in (profile["postadress"], "Sida 1 (", f"Mall {doc.template.id} version", "EXEMPEL – fiktiv region"):
+        everything, tagged = (_words(text) for text in _untagged_text(doc.path("pdf"), tmp_path))
+        for repeated in (profile["postadress"], "Sida 1 (", f"Mall {doc.template.id} version"):
             assert repeated in everything
             assert repeated not in tagged, f"{repeated!r} is tagged content, not an artifact"
-        assert doc.template.title.split()[0] in tagged
+        facts = _letterhead_facts(doc)
+        assert "Obs EXEMPEL – fiktiv region" in facts
+        for fact in facts:
+            assert everything.count(fact) == pages, f"{fact!r} is not on each of the {pages} pages"
+            assert tagged.count(fact) == 1, f"{fact!r} is read {tagged.count(fact)} times, not once"
+            assert tagged.index(fact) < tagged.index(doc.template.title.split()[0]), f"{fact!r} is read after the title"
 
     _each(docs, check)
+
+
+HTML_TEXT_BLOCKS = ("p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "dt", "dd")
+
+
+def test_pdf_tag_text_keeps_every_space_between_words(docs: list[Doc]) -> None:
+    # Where a line wraps (or a <br> breaks it), the tagged text must still hold the space between the
+    # last word of one line and the first of the next: each text block read from the tags is, word
+    # for word, a piece of a text block of the same document's HTML. "lagenom" in the tags fails.
+    wrapped = 0
+
+    def check(doc: Doc) -> None:
+        nonlocal wrapped
+        page = lxml_html.fromstring(doc.path("html").read_bytes())
+        html_blocks = [f" {_words(element.text_content())} " for element in page.iter(*HTML_TEXT_BLOCKS)]
+        blocks = _tag_text(doc.path("pdf"))
+        assert blocks, "no text in the structure tree"
+        for kind, text in blocks:
+            if _words(text):
+                assert any(f" {_words(text)} " in block for block in html_blocks), f"{kind} reads {text!r}: not the HTML's words"
+        wrapped += sum(1 for _, text in blocks if len(text) > 120)  # longer than a line of the page
+
+    _each(docs, check)
+    assert wrapped >= 10, "too few paragraphs over several lines to tell"
+
+
+def test_pdf_tag_text_has_a_space_at_each_wrap_and_none_inside_words(tmp_path: Path) -> None:
+    from generator.render import DocumentMeta, to_html, to_pdf
+
+    profile = yaml.safe_load(ORGANISATION.read_text(encoding="utf-8"))
+    meta = DocumentMeta(
+        title="Prov", case_title="Radbrytning", case_id="T-2", diarienummer="HSN 2026-00002", date=dt.date(2026, 1, 2),
+        author="Region Norrsund", organisation=profile, template_id="prov", template_version="1.0", audience="extern",
+        data_hash="sha256:0", pdf_variant="pdf/a-2a",
+    )
+    compound = "-".join(["avtalsuppföljning"] * 12)  # wider than a line: it can only wrap after a hyphen
+    sentence = ("Vårdgivaren ska med anledning av **avvikelsen** lämna en handlingsplan, och regionen följer upp "
+                "att *planen* genomförs inom avtalad tid enligt lagen om valfrihetssystem. ")
+    body = f"# Prov\n\n{sentence * 4}Rad ett\\\nrad två {compound} slut.\n"
+    dirs = tuple(template_dirs(None))
+    page = to_html(body, meta, dirs, for_pdf=True)
+    (tmp_path / "prov.pdf").write_bytes(to_pdf(page, meta, dirs))
+    expected = _words(lxml_html.fromstring(page).find(".//main").findall(".//p")[-1].text_content())
+    assert "lagen om valfrihetssystem. Vårdgivaren" in expected and f"Rad ett rad två {compound}" in expected
+    paragraphs = [text for kind, text in _tag_text(tmp_path / "prov.pdf") if kind == "P"]
+    assert _words(paragraphs[-1]) == expected
+    # The paragraph did wrap, also inside the compound word, and the page looks as before: one line each.
+    lines = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "prov.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert sum(1 for line in lines.splitlines() if "avtalsuppföljning" in line) >= 2
+    assert sum(1 for line in lines.splitlines() if "Vårdgivaren" in line or "handlingsplan" in line) >= 4
+
+
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+
+
+def test_email_addresses_are_mailto_links_in_every_format(docs: list[Doc]) -> None:
+    # Whoever reads the letter on a screen can write to the officer with one click: every e-mail address
+    # the document prints is a mailto: link in HTML, in the PDF (a Link annotation in the tag tree, with a
+    # description) and in the DOCX (a hyperlink).
+    printed: set[str] = set()
+
+    def check(doc: Doc) -> None:
+        page = lxml_html.fromstring(doc.path("html").read_bytes())
+        addresses = set(EMAIL_ADDRESS.findall(page.find(".//body").text_content()))
+        linked = {a.get("href") for a in page.iter("a") if (a.get("href") or "").startswith("mailto:")}
+        assert linked == {f"mailto:{address}" for address in addresses}, f"HTML links {linked}, prints {addresses}"
+        for anchor in page.iter("a"):
+            if anchor.get("href") in linked:
+                assert anchor.text_content() == anchor.get("href")[len("mailto:"):], "a link that does not show its address"
+        printed.update(addresses)
+        with pikepdf.open(doc.path("pdf")) as pdf:
+            tree = _tree(pdf)
+            tagged = {kid.Obj.objgen for e, _ in tree if _type(e) == "Link" for kid in e.K
+                      if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"}
+            annotations = [a for p in pdf.pages for a in p.obj.get("/Annots", []) if str(a.get("/A", {}).get("/URI", "")).startswith("mailto:")]
+            assert {str(a.A.URI) for a in annotations} == linked, "the PDF links other addresses than the HTML"
+            for annotation in annotations:
+                assert annotation.objgen in tagged, "a mailto: link outside the tag tree"
+                assert str(annotation.Contents) == f"E-post till {str(annotation.A.URI)[len('mailto:'):]}"
+        parts = _docx_parts(doc.path("docx"))
+        with zipfile.ZipFile(doc.path("docx")) as archive:
+            relations = etree.fromstring(archive.read("word/_rels/document.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in relations if r.get("TargetMode") == "External"}
+        hyperlinks = {targets.get(h.get(f"{{{REL}}}id")): "".join(h.itertext()) for h in parts["word/document.xml"].iter(f"{{{W}}}hyperlink")}
+        for address in addresses:
+            assert hyperlinks.get(f"mailto:{address}") == address, f"no Word hyperlink for {address}"
+
+    _each(docs, check)
+    assert printed, "no example document prints an e-mail address"
 
 
 def test_pdf_metadata(docs: list[Doc]) -> None:
@@ -751,6 +897,32 @@ def test_docx_headings_use_builtin_styles_in_order(docs: list[Doc]) -> None:
     _each(docs, check)
 
 
+def test_docx_letterhead_is_in_the_text_on_page_one_and_the_header_after(docs: list[Doc]) -> None:
+    # Word's headers are outside the reading order: page 1's letterhead is the first lines of the body
+    # (read once, before the title), and the header that repeats it is on page 2 and later only.
+    def check(doc: Doc) -> None:
+        from docx import Document
+
+        document = Document(str(doc.path("docx")))
+        facts = _letterhead_facts(doc)
+        section = document.sections[0]
+        assert section.different_first_page_header_footer
+        first_page = _words(" ".join(p.text for p in section.first_page_header.paragraphs))
+        later_pages = _words(" ".join(p.text for p in section.header.paragraphs))
+        lines = [p for p in document.paragraphs if p.text.strip()]
+        letterhead = [p for p in lines if p.style.name == "Brevhuvud"]
+        assert letterhead and lines[: len(letterhead)] == letterhead, "the body does not begin with the letterhead"
+        assert next(p.style.name for p in lines if p.style.name != "Brevhuvud").startswith(("Heading 1", "Sekretess", "Mottagare", "Tjänsteskrivelse"))
+        body = _words(" ".join(p.text for p in lines))
+        for fact in (fact.removeprefix("Obs ") for fact in facts):  # Word's letterhead has no "Obs" label
+            assert fact in _words(" ".join(p.text for p in letterhead)), f"{fact!r} is not in page 1's letterhead"
+            assert body.count(fact) == 1, f"{fact!r} is {body.count(fact)} times in the text"
+            assert fact in later_pages, f"{fact!r} is not in the header of the later pages"
+            assert fact not in first_page, f"{fact!r} is in page 1's header too"
+
+    _each(docs, check)
+
+
 def test_docx_language_and_core_properties(docs: list[Doc]) -> None:
     def check(doc: Doc) -> None:
         parts = _docx_parts(doc.path("docx"))
@@ -798,6 +970,10 @@ def test_docx_tables_images_and_paragraphs(docs: list[Doc]) -> None:
                 decorative = any(etree.QName(e).localname == "decorative" and e.get("val") in ("1", "true") for e in doc_pr.iter())
                 assert (doc_pr.get("descr") or "").strip() or decorative, f"{name}: a picture without alternative text"
             # No empty paragraphs for spacing (a paragraph that only carries a border is a rule, not spacing).
+            # Page 1's header is empty on purpose (its letterhead is in the text) and holds the one empty
+            # paragraph a header part must have (ISO/IEC 29500-1 17.10.4).
+            if part.tag == f"{{{W}}}hdr" and not "".join(part.itertext()).strip() and len(part.findall(f"{{{W}}}p")) == 1:
+                continue
             for paragraph in part.iter(f"{{{W}}}p"):
                 if paragraph.getparent().tag == f"{{{W}}}tc":
                     continue

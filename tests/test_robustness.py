@@ -530,6 +530,23 @@ def test_links_and_images_in_data(tmp_path: Path, local_server: str) -> None:
     assert _Recorder.requests == []
 
 
+@pytest.mark.parametrize(("markdown", "html"), [
+    ("Svara till anna.lindqvist@regionnorrsund.example.",
+     'Svara till <a href="mailto:anna.lindqvist@regionnorrsund.example">anna.lindqvist@regionnorrsund.example</a>.'),
+    ("(åsa.öberg@region.example)", '(<a href="mailto:%C3%A5sa.%C3%B6berg@region.example">åsa.öberg@region.example</a>)'),
+    (r"per\_ek+avtal@region.example, ", '<a href="mailto:per_ek+avtal@region.example">per_ek+avtal@region.example</a>,'),
+    ("**a@b.example**", '<strong><a href="mailto:a@b.example">a@b.example</a></strong>'),
+    ("[skriv till oss](mailto:a@b.example)", '<a href="mailto:a@b.example">skriv till oss</a>'),
+    ("[a@b.example](https://b.example)", '<a href="https://b.example">a@b.example</a>'),
+    ("`a@b.example`", "<code>a@b.example</code>"),
+    ("version 2.0@release, a@b, @b.example", "version 2.0@release, a@b, @b.example"),
+])
+def test_email_addresses_become_mailto_links(markdown: str, html: str) -> None:
+    from generator.render import markdown_to_html
+
+    assert markdown_to_html(markdown).strip() == f"<p>{html}</p>"
+
+
 def _png(path: Path, width: int) -> Path:
     from PIL import Image
 
@@ -911,7 +928,8 @@ def test_explicit_secrecy_marking_with_date_and_authority(tmp_path: Path) -> Non
     main = page[page.index("<main>"):]
     assert main.index('class="sekretess"') < main.index('class="mottagare"')  # at the top of the body
     document = docx.Document(str(folder / f"{DOCUMENT}.docx"))
-    marked = [p for p in document.paragraphs if p.text.startswith("SEKRETESS")]
+    text = [p for p in document.paragraphs if p.style.name != "Brevhuvud"]  # the body after page 1's letterhead
+    marked = [p for p in text if p.text.startswith("SEKRETESS")]
     assert marked and marked[0].style.name == "Sekretess"
 
 
