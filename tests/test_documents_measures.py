@@ -276,8 +276,8 @@ CONTENT = {
         "Beloppet, 140 000 kr, kvittas mot ersättningen för november 2026, som betalas ut 18 december 2026.",
     ],
     "havning": [
-        "Överlämnas med bud mot mottagningsbevis",
         "Hävning av avtal",
+        "Överlämnas: med bud den 18 november 2026, mot mottagningsbevis",
         "Avtalet upphör att gälla: 31 december 2026",
         "Hälso- och sjukvårdsnämnden beslutade den 17 november 2026, § 118, att häva",
         "Skäl för hävningen",
@@ -467,7 +467,7 @@ def test_a_patient_named_in_the_reports_own_text_stops_it(tmp_path: Path) -> Non
 def test_the_receipt_is_a_page_of_its_own_and_records_the_returned_receipt(rendered: dict[str, Path], tmp_path: Path) -> None:
     pages = pdf_pages(rendered["havning"] / "havning.pdf")
     assert "Mottagningsbevis" in pages[-1] and "Mottagningsbevis" not in "".join(pages[:-1])
-    assert "Överlämnas med bud mot mottagningsbevis" in flat(pages[0])
+    assert "Överlämnas: med bud den 18 november 2026, mot mottagningsbevis" in flat(pages[0])
     data = case(IN_DEPTH)
     data["havning"]["kvittens"] = {"namn": "Annika Wester", "befattning": "Verkställande direktör", "datum": "2026-11-18", "klockslag": "14:20"}
     path = write(tmp_path / "a.yaml", data)
