@@ -44,6 +44,10 @@ class InvalidDate(str):
     """A value written as a date that does not exist (2026-02-30); validation reports it."""
 
 
+# Numbers written without quotes: their text is kept (`Source.written`), so a field that takes
+# text gets `10.30` or `45100` as written, not the float 10.3 or the integer 45100.
+_NUMBERS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
 # Characters a double-quoted YAML string can smuggle in with escapes ("\a", "\x1b", "\ud800")
 # that no document format can hold: control characters (tab and line breaks excepted),
 # non-characters and lone surrogates.
@@ -62,6 +66,7 @@ class _Loader(yaml.SafeLoader, _Resolver):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.lines: dict[FieldPath, int] = {}
+        self.written: dict[FieldPath, str] = {}
         self._nodes = 0
         self._depth = 0
 
@@ -87,6 +92,8 @@ class _Loader(yaml.SafeLoader, _Resolver):
         if depth > MAX_DEPTH:
             raise _Refused(line, f"för djup nästling (mer än {MAX_DEPTH} nivåer)")
         self.lines.setdefault(path, line)
+        if isinstance(node, yaml.ScalarNode) and node.tag in _NUMBERS:
+            self.written.setdefault(path, node.value)
         if isinstance(node, yaml.ScalarNode) and (bad := _CONTROL.search(node.value)):
             raise _Refused(line, f"otillåtet tecken (U+{ord(bad.group(0)):04X}) i värdet; det kan inte stå i ett dokument. Ta bort det")
         if isinstance(node, yaml.MappingNode):
@@ -99,10 +106,10 @@ class _Loader(yaml.SafeLoader, _Resolver):
                 if not isinstance(key, yaml.ScalarNode) or key.tag != "tag:yaml.org,2002:str":
                     shown = key.value if isinstance(key, yaml.ScalarNode) else "[…]" if isinstance(key, yaml.SequenceNode) else "{…}"
                     raise _Refused(key_line, f"fältnamnet '{shown}' är inte text; fältnamn skrivs som ord, t.ex. 'rubrik:'")
-                if key.value in seen:
-                    raise _Refused(key_line, f"fältet '{key.value}' finns redan på rad {seen[key.value]}; ta bort det ena")
-                seen[key.value] = key_line
                 sub = (*path, key.value)
+                if key.value in seen:
+                    raise _Refused(key_line, f"{dotted(sub)}: fältet finns redan på rad {seen[key.value]}; ta bort den ena raden")
+                seen[key.value] = key_line
                 self.lines.setdefault(sub, key_line)
                 self._record(value, sub, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
@@ -141,6 +148,7 @@ class Source:
     path: Path
     data: Any
     lines: dict[FieldPath, int] = field(default_factory=dict)
+    written: dict[FieldPath, str] = field(default_factory=dict)  # numbers as written in the file
 
     @property
     def name(self) -> str:
@@ -160,10 +168,11 @@ class Source:
 
 
 def dotted(path: FieldPath) -> str:
-    """`('avvikelser', 0, 'rubrik')` -> `avvikelser[0].rubrik`."""
+    """`('avvikelser', 0, 'rubrik')` -> `avvikelser[1].rubrik`: list items are counted from 1, as
+    the person reading the message counts them ("the first deviation")."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
@@ -193,7 +202,7 @@ def parse_yaml(text: str, name: str | Path) -> Source:
     finally:
         if loader is not None:
             loader.dispose()
-    return Source(Path(name), data, loader.lines)
+    return Source(Path(name), data, loader.lines, loader.written)
 
 
 def _open_quote(text: str, exc: yaml.MarkedYAMLError) -> int | None:

@@ -15,6 +15,108 @@ from .errors import DataError, MallgenError, Problem
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# --- click's own texts in Swedish ------------------------------------------------------------------
+# Click looks up every text it shows (usage line, error messages, the help option) with gettext when
+# it shows it. Its modules' `_` and `ngettext` are replaced by lookups in these tables, once, before
+# any command is defined; a text not listed here stays as click wrote it.
+_CLICK_SV = {
+    "Usage:": "Användning:",
+    "Options": "Flaggor",
+    "Commands": "Kommandon",
+    "Positional arguments": "Argument",
+    "Show this message and exit.": "Visa den här hjälpen och avsluta.",
+    "Show the version and exit.": "Visa versionen och avsluta.",
+    "Error: {message}": "Fel: {message}",
+    "Try '{command} {option}' for help.": "Skriv '{command} {option}' för hjälp.",
+    "Missing argument": "Saknar argumentet",
+    "Missing option": "Saknar flaggan",
+    "Missing parameter": "Saknar parametern",
+    "Missing {param_type}": "Saknar {param_type}",
+    "Missing parameter: {param_name}": "Saknar parametern {param_name}",
+    "Missing command.": "Ange ett kommando.",
+    "No such command {name!r}.": "Kommandot {name!r} finns inte.",
+    "No such option {name!r}.": "Flaggan {name!r} finns inte.",
+    "Did you mean {possibility}?": "Menade du {possibility}?",
+    "Invalid value for {param_hint}: {message}": "Ogiltigt värde för {param_hint}: {message}",
+    "Invalid value: {message}": "Ogiltigt värde: {message}",
+    "Option {name!r} does not take a value.": "Flaggan {name!r} tar inget värde.",
+    "Argument {name!r} takes {nargs} values.": "Argumentet {name!r} tar {nargs} värden.",
+    "Choose from:\n\t{choices}": "Välj bland:\n\t{choices}",
+    "{value} is not in the range {range}.": "{value} ligger utanför intervallet {range}.",
+    "{value!r} is not a valid {number_type}.": "{value!r} är inte ett giltigt {number_type}.",
+    "{value!r} is not a valid boolean. Recognized values: {states}": "{value!r} är inte ett giltigt sanningsvärde. Giltiga värden: {states}",
+    "{name} {filename!r} does not exist.": "{name} {filename!r} finns inte.",
+    "{name} {filename!r} is a file.": "{name} {filename!r} är en fil.",
+    "{name} {filename!r} is a directory.": "{name} {filename!r} är en mapp.",
+    "{name} {filename!r} is not readable.": "{name} {filename!r} kan inte läsas.",
+    "{name} {filename!r} is not writable.": "{name} {filename!r} kan inte skrivas.",
+    "Could not open file {filename!r}: {message}": "Filen {filename!r} kunde inte öppnas: {message}",
+    "file": "fil",
+    "directory": "mapp",
+    "path": "sökväg",
+    "default: {default}": "standard: {default}",
+    "env var: {var}": "miljövariabel: {var}",
+    "required": "krävs",
+    "(dynamic)": "(beräknas)",
+    "deprecated": "utgått",
+    "unknown error": "okänt fel",
+    "Aborted!": "Avbrutet.",
+}
+_CLICK_SV_PLURAL = {
+    "Got unexpected extra argument ({args})": ("Oväntat argument ({args})", "Oväntade argument ({args})"),
+    "Option {name!r} requires an argument.": ("Flaggan {name!r} kräver ett värde.", "Flaggan {name!r} kräver {nargs} värden."),
+    "{value!r} is not {choice}.": ("{value!r} är inte {choice}.", "{value!r} är inte något av {choices}."),
+    "Did you mean {possibility}?": ("Menade du {possibility}?", "(Menade du något av: {possibilities}?)"),
+    "Takes {nargs} values but 1 was given.": ("Tar {nargs} värden men 1 angavs.", "Tar {nargs} värden men {len} angavs."),
+}
+
+
+def _click_in_swedish() -> None:
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.termui
+    import click.types
+
+    def translate(message: str) -> str:
+        return _CLICK_SV.get(message, message)
+
+    def translate_plural(singular: str, plural: str, count: int) -> str:
+        one, many = _CLICK_SV_PLURAL.get(singular, (singular, plural))
+        return one if count == 1 else many
+
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.termui, click.types):
+        for name, function in (("_", translate), ("ngettext", translate_plural)):
+            if hasattr(module, name):
+                setattr(module, name, function)
+    # The names of number types stand in messages ("'abc' är inte ett giltigt heltal") and metavars.
+    click.types.IntParamType.name = "heltal"
+    click.types.FloatParamType.name = "decimaltal"
+    click.types.IntRange.name = "heltal"
+    click.types.FloatRange.name = "decimaltal"
+
+
+_click_in_swedish()
+
+
+class _Command(click.Command):
+    """A command whose usage line says [FLAGGOR] (click's own default is English)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[FLAGGOR]")
+        super().__init__(*args, **kwargs)
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[FLAGGOR]")
+        kwargs.setdefault("subcommand_metavar", "KOMMANDO [ARGUMENT]...")
+        super().__init__(*args, **kwargs)
+
 
 def _report(problems: list[Problem]) -> None:
     for problem in problems:
@@ -73,7 +175,7 @@ _organisation = click.option("--organisation", "organisation", type=click.Path(p
                              help="Organisationsprofil (annars organisation.yaml bredvid ärendet).")
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="mallgen", message="%(prog)s %(version)s")
 def main() -> None:
     """mallgen – dokument för avtalsuppföljning av hälso- och sjukvård.

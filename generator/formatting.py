@@ -64,7 +64,48 @@ def person(value: dict[str, Any]) -> str:
     return text
 
 
-PERSONNUMMER = re.compile(r"(?<![\d-])(\d{2})?(\d{6})([-+]?)(\d{4})(?![\d-])")
+# A personnummer or samordningsnummer as people write it: the date (6 digits, or 8 with the
+# century), a separator or none, 4 digits. The separator may be a hyphen, a plus (100 years or
+# older), a space or no-break space, the no-break hyphen Word inserts (U+2011), an en or em dash or
+# a minus sign (U+2212), with spaces around it or not.
+_DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"  # a character class: the hyphen escaped
+_SPACES = " \t\r\n\u00a0\u2007\u202f"  # a line break too: free text wraps where it likes
+PERSONNUMMER = re.compile(
+    rf"(?<!\d)(?P<century>\d{{2}})?(?P<date>\d{{6}})"
+    rf"(?P<sep>[{_SPACES}]*[{_DASHES}+][{_SPACES}]*|[{_SPACES}]+|)(?P<serial>\d{{4}})(?!\d)"
+)
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 29 February: the century may be unknown
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(digits):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def looks_like_personnummer(match: re.Match[str]) -> bool:
+    """Whether a match of PERSONNUMMER is a personnummer (or samordningsnummer) as a reader sees it.
+
+    The date must exist (a samordningsnummer adds 60 to the day) and a given century must be 18, 19
+    or 20. The check digit is not required: a mistyped personnummer still identifies someone.
+    Phone numbers are told apart by their shape: Swedish numbers are written in groups of two to
+    four digits after the area code (0701-23 45 67, 08-123 456 78, +46 70 123 45 67) and so never
+    give six or eight digits, a separator and four digits. Only ten digits written together
+    (0701234567) can be both; they count as a personnummer when the check digit is right too,
+    which a phone number is by chance one time in ten (it is then masked, the safe mistake).
+    """
+    century, date, sep = match.group("century"), match.group("date"), match.group("sep")
+    if century is not None and century not in ("18", "19", "20"):
+        return False
+    month, day = int(date[2:4]), int(date[4:6])
+    day = day - 60 if day > 60 else day
+    if not (1 <= month <= 12 and 1 <= day <= _DAYS[month - 1]):
+        return False
+    if century is None and not sep:
+        return _luhn_valid(date + match.group("serial"))
+    return True
 
 
 def digits10(number: str) -> str:
@@ -73,26 +114,24 @@ def digits10(number: str) -> str:
 
 
 def mask_personnummer(text: str, keep: frozenset[str] = frozenset()) -> str:
-    """Masks every personnummer-shaped string: `19121212-1212` -> `19XXXXXX-XXXX`.
+    """Masks every personnummer however it is written: `19121212-1212` -> `19XXXXXX-XXXX`,
+    `121212 1212` -> `XXXXXX-XXXX` (the masked form always has a hyphen, or the plus it had).
 
     `keep` (numbers as `digits10`) stay as written: a sole trader's organisationsnummer.
     """
-    from personnummer import personnummer
 
     def replace(match: re.Match[str]) -> str:
-        if not personnummer.valid(match.group(0)) or digits10(match.group(0)) in keep:
+        if not looks_like_personnummer(match) or digits10(match.group(0)) in keep:
             return match.group(0)
-        century = match.group(1) or ""
-        return f"{century}XXXXXX{match.group(3) or '-'}XXXX"
+        return f"{match.group('century') or ''}XXXXXX{'+' if '+' in match.group('sep') else '-'}XXXX"
 
     return PERSONNUMMER.sub(replace, text)
 
 
 def find_personnummer(text: str, keep: frozenset[str] = frozenset()) -> list[str]:
-    """Every valid personnummer in `text`, except those in `keep` (as `digits10`)."""
-    from personnummer import personnummer
-
-    return [m.group(0) for m in PERSONNUMMER.finditer(text) if personnummer.valid(m.group(0)) and digits10(m.group(0)) not in keep]
+    """Every personnummer in `text` however it is written (see `looks_like_personnummer`), except
+    those in `keep` (as `digits10`)."""
+    return [m.group(0) for m in PERSONNUMMER.finditer(text) if looks_like_personnummer(m) and digits10(m.group(0)) not in keep]
 
 
 def public_numbers(data: dict[str, Any]) -> frozenset[str]:

@@ -54,6 +54,7 @@ MIN_SENTENCE = 20  # letters and digits of one sentence of a longer internal tex
 MASKED = re.compile(r"(?<![\dX])(\d{2})?XXXXXX[-+]XXXX(?![\dX])")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 _TAG = re.compile(r"<[^>]*>")
+_NO_BREAK_HYPHEN = re.compile(r"</w:t>\s*<w:noBreakHyphen\s*/>\s*<w:t(?:\s[^>]*)?>|<w:noBreakHyphen\s*/>")
 _ATTRIBUTE = re.compile(r"""=\s*"([^"]*)"|=\s*'([^']*)'""")
 
 
@@ -170,7 +171,8 @@ def docx_text(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in sorted(archive.namelist()):
             if name.endswith(".xml") and (name.startswith("word/") or name.startswith("docProps/")):
-                parts.append(html.unescape(_TAG.sub(" ", archive.read(name).decode("utf-8", "replace"))))
+                xml = _NO_BREAK_HYPHEN.sub("-", archive.read(name).decode("utf-8", "replace"))  # shown as a hyphen
+                parts.append(html.unescape(_TAG.sub(" ", xml)))
     return "\n".join(parts)
 
 

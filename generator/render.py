@@ -116,6 +116,7 @@ def markdown_parser() -> MarkdownIt:
         parser.use(container_plugin, name=name)
     parser.validateLink = _safe_link  # type: ignore[method-assign]  # markdown-it-py's documented hook
     parser.core.ruler.push("header_scope", _header_scope)
+    parser.core.ruler.push("stray_breaks", _stray_breaks)
     parser.core.ruler.push("email_links", _link_email_addresses)
     parser.add_render_rule("image", _render_image)  # charts; any other image via _image_as_text
     return parser
@@ -125,6 +126,24 @@ def _image_as_text(renderer: Any, tokens: Any, index: int, options: Any, env: An
     """Images come only from the layout: a Markdown image shows its alt text, as in DOCX, so a
     document opened in a browser never fetches a picture from somewhere else."""
     return escapeHtml(renderer.renderInlineAsText(tokens[index].children or [], options, env))
+
+
+def _stray_breaks(state: Any) -> None:
+    """A line break a template left with nothing after it never shows: at the end of a paragraph
+    CommonMark keeps its backslash as text, and two in a row make an empty line. Both happen when an
+    optional value is missing (a contact without phone or e-mail), so they are dropped here, once
+    for every template and format."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        children = [c for i, c in enumerate(token.children)
+                    if not (c.type == "hardbreak" and (i == 0 or token.children[i - 1].type in ("hardbreak", "softbreak")))]
+        while children and children[-1].type in ("hardbreak", "softbreak"):
+            children.pop()
+        trailing = len(token.content) - len(token.content.rstrip("\\"))
+        if trailing % 2 == 1 and children and children[-1].type == "text" and children[-1].content.endswith("\\"):
+            children[-1].content = children[-1].content[:-1].rstrip()  # an odd backslash: a break marker, not an escaped "\\"
+        token.children = children
 
 
 def _header_scope(state: Any) -> None:
@@ -180,8 +199,12 @@ def render_markdown(template: DocumentTemplate, context: dict[str, Any], dirs: t
 
 
 def to_markdown_file(body: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> str:
-    """The .md output: a plain header (organisation, diarienummer, date) above the body."""
-    return _render_layout(dirs, "markdown", "dokument.md", body=Markdown(body), meta=meta, org=meta.organisation)
+    """The .md output, plain text for e-mail: a plain header (organisation, diarienummer, date) above
+    the body without `:::` blocks, backslash breaks or escapes (see generator/plain_text.py)."""
+    from .plain_text import to_plain_text
+
+    text = to_plain_text(markdown_parser().parse(body))
+    return _render_layout(dirs, "markdown", "dokument.md", body=Markdown(text), meta=meta, org=meta.organisation)
 
 
 def markdown_to_html(markdown: str, charts: Mapping[str, Any] | None = None) -> str:
@@ -309,12 +332,15 @@ def to_docx(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], charts: Mappi
     """Stage 2b: the Markdown body as a docxtpl subdocument inside base.docx, reproducible bytes."""
     from docxtpl import DocxTemplate
 
-    from .markdown_docx import add_markdown, set_language
+    from .markdown_docx import add_markdown, apply_profile_colour, set_language
 
     base = _find_layout_file(dirs, meta.template_id, "base.docx")
     template = DocxTemplate(str(base))
     subdoc = template.new_subdoc()
-    add_markdown(subdoc.subdocx, subdoc.subdocx, body, charts)
+    apply_profile_colour(template.get_docx(), str(meta.organisation.get("farg") or ""))  # before boxes copy borders
+    section = template.get_docx().sections[0]
+    width = section.page_width - section.left_margin - section.right_margin if section.page_width else None
+    add_markdown(subdoc.subdocx, subdoc.subdocx, body, charts, text_width=width)
     if meta.lang is not None:
         set_language(subdoc.subdocx, meta.lang, rtl=meta.rtl)
     try:

@@ -68,6 +68,16 @@ class Validator(cerberus.Validator):  # type: ignore[misc]
         {'type': 'boolean'}
         """
 
+    def _normalize_coerce_postnummer(self, value: Any) -> Any:
+        """`45100` or `451 00` -> `451 00`, as a postnummer is written on a letter."""
+        match = re.fullmatch(r"\s*(\d{3})\s?(\d{2})\s*", value) if isinstance(value, str) else None
+        return f"{match.group(1)} {match.group(2)}" if match else value
+
+    def _normalize_coerce_klockslag(self, value: Any) -> Any:
+        """`9.30` -> `09.30`, `9:30` -> `09:30`: two digits for the hour, so times compare in order."""
+        match = re.fullmatch(r"\s*(\d{1,2})([.:])(\d{2})\s*", value) if isinstance(value, str) else None
+        return f"{int(match.group(1)):02d}{match.group(2)}{match.group(3)}" if match else value
+
     def _check_with_roll(self, field: str, value: str) -> None:
         if self.roles and value not in self.roles:
             close = difflib.get_close_matches(value, self.roles, n=1)
@@ -242,30 +252,62 @@ def _validator(schema: dict[str, Any], ids: set[str], diarie_pattern: str | None
     return validator
 
 
+_ISO_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
+
+
+def as_written(value: Any, rule: Any, path: tuple[Any, ...], source: Source) -> Any:
+    """The data as the person meant it, before the schema checks it: a date in quotes
+    (`"2026-06-10"`) is a date, and a number written without quotes in a field that takes text is
+    that text as written (`start: 10.30`, `postnummer: 45100`), not the float or integer YAML made
+    of it. Anything else is left for the schema to judge."""
+    if not isinstance(rule, dict):
+        return value
+    kind = rule.get("type")
+    if kind == "date" and isinstance(value, str) and not isinstance(value, InvalidDate):
+        match = _ISO_DATE.fullmatch(value)
+        if match is None:
+            return value
+        try:
+            return dt.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            return InvalidDate(value.strip())
+    if kind == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+        return source.written.get(path, str(value))
+    fields = rule.get("schema")
+    if isinstance(fields, str):
+        fields = cerberus.schema_registry.get(fields)
+    if kind == "list" and isinstance(value, list) and isinstance(fields, dict):
+        return [as_written(item, fields, (*path, index), source) for index, item in enumerate(value)]
+    if kind in ("dict", None) and isinstance(value, dict) and isinstance(fields, dict):
+        return {key: as_written(item, fields.get(key), (*path, key), source) for key, item in value.items()}
+    return value
+
+
 def validate(source: Source, schema: dict[str, Any], dirs: list[Path], diarie_pattern: str | None = None) -> tuple[dict[str, Any], list[Problem]]:
     """Validate case data; returns the normalised data and every problem found."""
     registry = cerberus.schema_registry
     for name, definition in (find_schema(DEFINITIONS, dirs) or {}).items():
         registry.add(name, definition)
-    deviations = source.data.get("avvikelser") if isinstance(source.data, dict) else None
+    data = as_written(source.data, {"type": "dict", "schema": schema}, (), source)
+    deviations = data.get("avvikelser") if isinstance(data, dict) else None
     ids = {d["id"] for d in (deviations if isinstance(deviations, list) else []) if isinstance(d, dict) and isinstance(d.get("id"), str)}
     known_roles = roles(dirs)
     validator = _validator(schema, ids, diarie_pattern)
     validator.roles = known_roles
     try:
-        validator.validate(source.data)
+        validator.validate(data)
     except (TypeError, KeyError, AttributeError, IndexError):
         # Cerberus' normalisation trips over a list where a named schema (`schema: person`)
         # expects a mapping; validation without normalising reports that as a type error.
         validator = Validator(schema, deviation_ids=ids, diarie_pattern=diarie_pattern, roles=known_roles)
-        validator.validate(source.data, normalize=False)
+        validator.validate(data, normalize=False)
     errors = _leaves(validator._errors)
     misspelt = {(*e.document_path[:-1], m) for e in errors if e.code == ce.UNKNOWN_FIELD.code for m in _close_keys(tuple(e.document_path), schema)}
     # A typo gives "unknown field" and "missing field" for one mistake; the first (with its
     # suggestion) says it all.
     errors = [e for e in errors if not (e.code == ce.REQUIRED_FIELD.code and tuple(e.document_path) in misspelt)]
     problems = [_translate(error, source, schema) for error in errors]
-    normalized = validator.document if validator.document is not None else source.data
+    normalized = validator.document if validator.document is not None else data
     return normalized, sorted(set(problems))
 
 
@@ -300,7 +342,7 @@ def _translate(error: ce.ValidationError, source: Source, schema: dict[str, Any]
         if constraint == "date" and isinstance(value, InvalidDate):
             message = f"datumet {value} finns inte"
         elif constraint == "date" and isinstance(value, str):
-            message = "ska vara ett datum skrivet ÅÅÅÅ-MM-DD utan citattecken"
+            message = "ska vara ett datum skrivet ÅÅÅÅ-MM-DD, till exempel 2026-06-10"
         else:
             message = f"ska vara {_TYPE_NAMES.get(constraint, constraint)}"
     elif code == ce.EMPTY_NOT_ALLOWED.code:
@@ -313,7 +355,7 @@ def _translate(error: ce.ValidationError, source: Source, schema: dict[str, Any]
         hint = f" (menade du '{close[0]}'?)" if close else ""
         message = f"'{value}' är inte tillåtet{hint}; välj bland: {allowed}"
     elif code == ce.REGEX_MISMATCH.code:
-        message = f"'{value}' har fel form" + _regex_hint(path)
+        message = f"'{value}' har fel form" + _regex_hint(path, constraint)
     elif code == ce.MIN_LENGTH.code:
         message = f"behöver minst {constraint} {'rad' if constraint == 1 else 'rader'}"
     elif code == ce.MIN_VALUE.code:
@@ -327,11 +369,11 @@ def _translate(error: ce.ValidationError, source: Source, schema: dict[str, Any]
 
 _REGEX_HINTS = {
     "id": " (bokstäver, siffror, bindestreck, punkt och understreck, högst 64 tecken)",
-    "postnummer": " (skriv som NNN NN)",
+    "postnummer": " (skriv som NNN NN, till exempel 451 00)",
     "epost": " (skriv som namn@exempel.se)",
     "telefon": " (bara siffror, mellanslag, bindestreck och +)",
-    "start": " (skriv klockslag som TT:MM)",
-    "slut": " (skriv klockslag som TT:MM)",
+    "start": " (skriv klockslaget som TT.MM eller TT:MM, till exempel 09.30)",
+    "slut": " (skriv klockslaget som TT.MM eller TT:MM, till exempel 09.30)",
     "paragraf": " (skriv som § 123)",
     "svar_till": " (skriv som namn@exempel.se)",
     "klockslag": " (skriv klockslag som TT:MM)",
@@ -339,8 +381,15 @@ _REGEX_HINTS = {
 }
 
 
-def _regex_hint(path: tuple[Any, ...]) -> str:
-    return _REGEX_HINTS.get(str(path[-1]), "") if path else ""
+# Hints by the pattern itself, so a new document's time or postnummer field gets one too.
+_PATTERN_HINTS = {
+    r"^([01]\d|2[0-3])[:.][0-5]\d$": " (skriv klockslaget som TT.MM eller TT:MM, till exempel 09.30)",
+    r"^\d{3} ?\d{2}$": " (skriv som NNN NN, till exempel 451 00)",
+}
+
+
+def _regex_hint(path: tuple[Any, ...], pattern: Any = None) -> str:
+    return _PATTERN_HINTS.get(str(pattern)) or (_REGEX_HINTS.get(str(path[-1]), "") if path else "")
 
 
 def _level_keys(path: tuple[Any, ...], schema: dict[str, Any]) -> list[str]:

@@ -322,6 +322,32 @@ def as_markdown(value: Any) -> Markdown:
     return Markdown(_CONTAINER_FENCE.sub(r"\1\\\2", text))
 
 
+_URL = re.compile(r"https?://[^\s<>\"'|]+", re.I)
+SHORT_LINK = 40  # an address this long is shown as it is; a longer one would run over lines in print
+
+
+def as_link(value: Any, text: str | None = None) -> Markdown:
+    """Filter `lank`: every web address in a plain value becomes a link, clickable in every format.
+
+    What the reader sees is `text` when given (`{{ m.plats.anslutning | lank("Anslut till mötet") }}`),
+    else the address itself when it is short, else its host (`teams.microsoft.com`): a long address
+    shown in full would break over lines and could not be typed from paper anyway. The rest of the
+    value is printed as plain text.
+    """
+    raw = "" if value is None else _WHITESPACE.sub(" ", str(value)).strip(" ")
+    out, position = [], 0
+    for match in _URL.finditer(raw):
+        url = match.group(0).rstrip(".,;:!?")
+        if url.count(")") > url.count("("):
+            url = url.rstrip(")")
+        out.append(escape_markdown(raw[position:match.start()]))
+        shown = text or (url if len(url) <= SHORT_LINK else url.split("/")[2])
+        out.append(f"[{escape_markdown(shown)}](<{url.replace('<', '%3C').replace('>', '%3E')}>)")
+        position = match.start() + len(url)
+    out.append(escape_markdown(raw[position:]))
+    return Markdown("".join(out))
+
+
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
@@ -384,6 +410,7 @@ def environment(dirs: tuple[Path, ...], kind: Kind) -> jinja2.Environment:
         env = ImmutableSandboxedEnvironment(autoescape=True, **options)
     env.filters.update(FILTERS)
     env.filters["md"] = as_markdown
+    env.filters["lank"] = as_link
     env.filters["fyll"] = fill_text
     return env
 
@@ -443,7 +470,7 @@ _SYNTAX: list[tuple[str, Callable[[re.Match[str]], str]]] = [
     (r"unexpected char '(.+)' at \d+", lambda m: f"oväntat tecken '{m.group(1)}'"),
     (r"Encountered unknown tag '(\w+)'", lambda m: f"okänd tagg '{m.group(1)}'"),
     (r"expected token '(.+)', got '(.+)'", lambda m: f"väntade '{m.group(1)}' men fick '{m.group(2)}'"),
-    (r"no filter named '(.+)'", lambda m: f"filtret '{m.group(1)}' finns inte (finns: {', '.join([*FILTERS, 'md'])})"),
+    (r"no filter named '(.+)'", lambda m: f"filtret '{m.group(1)}' finns inte (finns: {', '.join([*FILTERS, 'md', 'lank', 'fyll'])})"),
     (r"no test named '(.+)'", lambda m: f"testet '{m.group(1)}' finns inte"),
 ]
 

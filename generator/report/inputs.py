@@ -29,6 +29,7 @@ from ..case import Source, is_date, read_yaml
 from ..context import fill_optional
 from ..errors import DataError, InputError, Problem, UsageError
 from ..organisation import board, load_profile, profile_path
+from ..placeholders import left_in, placeholder_context
 from ..resources import bundled
 from ..rules import check, refused_personnummer
 from ..schema import case_schema, find_schema, schema_dirs, validate
@@ -269,6 +270,7 @@ def load_inputs(
         if "arende" in source.data:
             data, found = validate(source, schemas["arende"], sdirs, pattern)
             found += check(data, source, profile, malformed=any(not p.warning for p in found))
+            found += left_in(data, schemas["arende"], source, placeholder_context(sdirs))
             problems += found
             if any(not p.warning for p in found):
                 continue
@@ -278,6 +280,7 @@ def load_inputs(
                 inputs.other_years.append(path)
         elif "team" in source.data:
             data, found = validate(source, schemas["team"], sdirs, pattern)
+            found += left_in(data, schemas["team"], source, placeholder_context(sdirs))
             problems += found
             if any(not p.warning for p in found):
                 continue

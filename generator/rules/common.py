@@ -52,6 +52,20 @@ def deviations(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
             seen.add(ident)
 
 
+def known_deviations(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
+    """A document that names deviations (its section's `avvikelser`, ids) states them as found by
+    its date: one discovered later would make the letter say what was not so when it was sent."""
+    found = {d.get("id"): d.get("upptackt") for d in data.get("avvikelser") or [] if isinstance(d, dict)}
+    for key, section in data.items():
+        if not isinstance(section, dict) or not is_date(section.get("datum")) or not isinstance(section.get("avvikelser"), list):
+            continue
+        for index, ident in enumerate(section["avvikelser"]):
+            when = found.get(ident) if isinstance(ident, str) else None
+            if is_date(when) and when > section["datum"]:
+                yield src.problem((key, "avvikelser", index), f"avvikelsen '{ident}' upptäcktes {when.isoformat()}, efter dokumentets "
+                                  f"datum {section['datum'].isoformat()}; dokumentet kan bara ta upp avvikelser som var kända då")
+
+
 def escalation(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
     """Each step is decided by whoever holds the mandate; a skipped step carries a reason."""
     # Steps 0-2 are usually taken in routine follow-up before a case arrives, so a case may start
@@ -143,4 +157,4 @@ def refused_personnummer(data: dict[str, Any], src: Source, keys: list[str], kee
     return problems
 
 
-RULES: list[Rule] = [contract, deviations, escalation]
+RULES: list[Rule] = [contract, deviations, known_deviations, escalation]
