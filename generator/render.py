@@ -28,7 +28,7 @@ from .resources import bundled
 from .templates import LAYOUT, DocumentTemplate, Kind, Markdown, environment, template_error
 
 # Blocks a template can mark with `::: name` … `:::`; each has a look in HTML and a style in DOCX.
-CONTAINERS = ("mottagare", "avsandare", "signatur", "beslut", "sekretess", "exempel", "kopia", "bilagor", "tjansteskrivelse")
+CONTAINERS = ("mottagare", "avsandare", "signatur", "beslut", "sekretess", "exempel", "kopia", "bilagor", "tjansteskrivelse", "kvittens")
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 CHART_SCHEME = "diagram:"  # `![alt text](diagram:NAME)`: a chart passed to the renderer, never a file
 PDF_LANGUAGE = "sv-SE"  # the catalog /Lang and dc:language of every PDF; HTML says lang="sv"
