@@ -27,6 +27,7 @@ from .errors import DataError, MallgenError, Problem, TemplateError, working_on
 from .resources import bundled
 from .samples import BASELINE, SAMPLE, baseline_path, render_sample
 from .schema import DEFINITIONS, PROFILE_SCHEMA, case_schema, find_schema, schema_dirs, section_key, team_schema
+from .team import assessment_schema
 from .template_lint import ANY, TEXT, Field, Shape, dict_shape, lint_template, literal_dict, syntax_problems
 from .templates import (
     FRONT_MATTER_KEYS,
@@ -253,18 +254,31 @@ def context_root(template: DocumentTemplate, known: dict[str, DocumentTemplate],
     data = dict_shape(schema, definitions)
     own = data.fields.get(section_key(template.section_id))
     root = {**data.fields, **common, "dokument": Field(own.shape if own else Shape("dict"))}
+    root["namnd"] = Field(literal_dict({"id": TEXT, "namn": TEXT, "typ": TEXT}))
+    root["data_hash"] = Field(TEXT)
     if template.source == "arende":
         root.update(letter_fields())
         if template.confidential:  # an attachment always knows its own entry in the list of attachments
             root["bilaga"] = replace(root["bilaga"], optional=False)
         deviations = data.fields.get("avvikelser")
         item = deviations.shape.item if deviations and deviations.shape.item else ANY
-        root["namnd"] = Field(literal_dict({"id": TEXT, "namn": TEXT, "typ": TEXT}))
         root["avvikelse"] = Field(Shape("map", item=item))
-        root["data_hash"] = Field(TEXT)
+        root["indikatorer"] = Field(Shape("list", item=indicator_table()))
         root.update(progress_fields(data, item))
+    else:  # a team file (team.team_context)
+        root["uppfoljning"] = letter_fields()["uppfoljning"]
+        root["bedomningar"] = Field(Shape("list", item=dict_shape(assessment_schema(sdirs), definitions)))
     root.update(template_own_fields(template))
     return root
+
+
+def indicator_table() -> Shape:
+    """One table of `indikatorer` (indicators.provider_tables), as a shape."""
+    number = Shape("scalar", scalar="number")
+    row = literal_dict({"period": TEXT, "varde": number, "snitt": number, "antal": Shape("scalar", scalar="integer")})
+    return literal_dict({"indikator": TEXT, "enhet": TEXT, "vardgivare": TEXT, "avtalsomrade": TEXT,
+                         "jamforelse": Shape("scalar", scalar="boolean"), "decimaler": Shape("scalar", scalar="integer"),
+                         "rader": Shape("list", item=row)})
 
 
 def progress_fields(data: Shape, deviation: Shape) -> dict[str, Field]:

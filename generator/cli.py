@@ -268,15 +268,17 @@ def main() -> None:
 @_debug
 @_handle
 def validate_command(arenden: tuple[Path, ...], documents: tuple[str, ...], templates: Path | None, organisation: Path | None) -> None:
-    """Kontrollera ärendefiler mot schemat och handbokens regler.
+    """Kontrollera ärendefiler och teamunderlag mot schemat och handbokens regler.
 
     Alla fel rapporteras på en gång som FIL:RAD: fält: meddelande.
     Med -d kontrolleras att ärendet har allt som just det dokumentet kräver.
+    Ett teamunderlag (team:, ar:) kontrolleras med sina löpande ärenden.
 
     \b
     Exempel:
       mallgen validate arende.yaml
       mallgen validate arende.yaml -d kallelse-dialogmote
+      mallgen validate team/vardval-vardcentral.yaml
     """
     from .pipeline import validate_files
 
@@ -299,16 +301,18 @@ def validate_command(arenden: tuple[Path, ...], documents: tuple[str, ...], temp
 @_handle
 def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], formats: str | None, out_dir: Path,
                    templates: Path | None, organisation: Path | None, force: bool) -> None:
-    """Skapa dokumenten för ett eller flera ärenden.
+    """Skapa dokumenten för ett eller flera ärenden eller teamunderlag.
 
     Utan -d skapas varje dokument som ärendet har uppgifter för; utan -f alla format.
-    Dokumenten hamnar i MAPP/<ärende-id>/<dokument-id>.<format>, med en manifest.json.
+    Dokumenten hamnar i MAPP/<ärende-id>/<dokument-id>.<format>, med en manifest.json;
+    ett teamunderlags dokument i MAPP/_team-<avtalsområde>-<år>/.
     Ett dokument som redigerats för hand skrivs inte över utan --force.
 
     \b
     Exempel:
       mallgen render arende.yaml
       mallgen render arende.yaml -d kallelse-dialogmote -f pdf,docx -o utskick
+      mallgen render team/vardval-vardcentral.yaml -d verksamhetsbedomning
     """
     from .output import write_case
     from .pipeline import render_document, validate_files

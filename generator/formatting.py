@@ -49,6 +49,12 @@ def clock(value: str) -> str:
     return value.replace(":", ".")
 
 
+def enumeration(values: Any) -> str:
+    """`["A1", "A2", "A3"]` -> `A1, A2 och A3`: a Swedish list in running text."""
+    items = [str(v) for v in values]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} och {items[-1]}" if items else ""
+
+
 def yes_no(value: bool) -> str:
     return "Ja" if value else "Nej"
 
@@ -243,6 +249,7 @@ FILTERS: dict[str, Any] = {
     "decimal": decimal,
     "klockslag": clock,
     "janej": yes_no,
+    "lista": enumeration,
     "person": person,
     "bilaga": attachment_reference,
 }

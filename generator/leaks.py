@@ -44,7 +44,7 @@ from .case import Source, dotted
 from .context import marked_values, strip_marked
 from .errors import DataError, Problem
 from .formatting import digits10, find_personnummer, public_numbers
-from .schema import case_schema, schema_dirs
+from .schema import case_schema, schema_dirs, team_schema
 from .templates import AUDIENCES, DocumentTemplate, catalogue, template_dirs
 
 if TYPE_CHECKING:
@@ -107,8 +107,10 @@ def _pieces(text: str) -> list[str]:
 
 def _schemas(case: Case) -> list[dict[str, Any]]:
     """The case's own schema and the bundled one: a field internal in either is internal."""
-    bundled_ids = list(catalogue(tuple(template_dirs(None))))
-    return [case.schema, case_schema(bundled_ids, set(), schema_dirs(None))]
+    kind = "team" if case.is_team else "arende"
+    bundled_ids = [d for d, t in catalogue(tuple(template_dirs(None))).items() if t.source == kind]
+    bundled = team_schema(bundled_ids, schema_dirs(None)) if case.is_team else case_schema(bundled_ids, set(), schema_dirs(None))
+    return [case.schema, bundled]
 
 
 MARKERS = ("intern", "sekretess")

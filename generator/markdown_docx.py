@@ -34,6 +34,9 @@ CONTAINER_STYLES = {
     "bilagor": "Bilagor",
     "tjansteskrivelse": "Tjänsteskrivelse",
 }
+# Containers that start on a page of their own (a receipt that is signed and returned as one sheet);
+# their content keeps the ordinary styles.
+NEW_PAGE_CONTAINERS = ("kvittens",)
 
 
 class MissingStyleError(Exception):
@@ -66,6 +69,7 @@ class _Converter:
         self.numbered = True  # the current paragraph carries the list's number (not a continuation)
         self.container: str | None = None
         self.after_table = False  # the paragraph after a table gets air above it, not an empty paragraph
+        self.new_page = False  # the next paragraph starts a new page (a NEW_PAGE_CONTAINERS block)
 
     # --- block level -------------------------------------------------------------------------
 
@@ -112,6 +116,7 @@ class _Converter:
                 continue
             elif kind.startswith("container_") and kind.endswith("_open"):
                 self.container = kind[len("container_"):-len("_open")]
+                self.new_page = self.container in NEW_PAGE_CONTAINERS
                 if self.container in KEEP_WITH_PREVIOUS and self.last is not None:
                     # The signature never starts a page alone: the paragraph before it goes along.
                     self.last.paragraph_format.keep_with_next = True
@@ -133,6 +138,9 @@ class _Converter:
         paragraph: Paragraph = self.target.add_paragraph()
         if style != "Normal":
             paragraph._p.style = self.style_ids[style]
+        if self.new_page:
+            paragraph.paragraph_format.page_break_before = True
+            self.new_page = False
         if self.container in BOXES and self.lists:
             box_paragraph(paragraph, self.document.styles[CONTAINER_STYLES[self.container]])
         self.last = paragraph

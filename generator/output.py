@@ -288,7 +288,7 @@ def _write_locked(case: Case, rendered: list[Rendered], folder: Path, force: boo
         manifest = {
             "verktyg": tool_version(),
             "arende": case.id,
-            "diarienummer": case.data["arende"]["diarienummer"],
+            "diarienummer": case.diarienummer,
             "data": case.data_hash,
             "dokument": dict(sorted(documents.items())),
             "filer": dict(sorted((name, digest) for name, digest in files.items() if (folder / name).is_file())),

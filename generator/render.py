@@ -29,7 +29,7 @@ from .resources import bundled
 from .templates import LAYOUT, DocumentTemplate, Kind, Markdown, environment, template_error
 
 # Blocks a template can mark with `::: name` … `:::`; each has a look in HTML and a style in DOCX.
-CONTAINERS = ("mottagare", "avsandare", "signatur", "beslut", "sekretess", "exempel", "kopia", "bilagor", "tjansteskrivelse")
+CONTAINERS = ("mottagare", "avsandare", "signatur", "beslut", "sekretess", "exempel", "kopia", "bilagor", "tjansteskrivelse", "kvittens")
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 CHART_SCHEME = "diagram:"  # `![alt text](diagram:NAME)`: a chart passed to the renderer, never a file
 PDF_LANGUAGE = "sv-SE"  # the catalog /Lang and dc:language of every PDF; HTML says lang="sv"
@@ -54,6 +54,9 @@ class DocumentMeta:
     # The secrecy marking as one line (provision, date, authority), repeated in the running header
     # of every page; None when the document holds nothing confidential.
     secrecy: str | None = None
+    # "Utkast – för granskning" on every page of a document its recipient has not approved yet
+    # (the section's review status, pipeline.draft_marking); None otherwise.
+    draft: str | None = None
     # A translated document (see `languages`): its BCP 47 tag, direction and Swedish name; None: Swedish.
     lang: str | None = None
     direction: str = "ltr"

@@ -597,6 +597,8 @@ _REGEX_HINTS = {
     "slut": " (skriv klockslaget som TT.MM eller TT:MM, till exempel 09.30)",
     "paragraf": " (skriv som § 123)",
     "svar_till": " (skriv som namn@exempel.se)",
+    "klockslag": " (skriv klockslag som TT:MM)",
+    "bankgiro": " (skriv som NNNN-NNNN)",
 }
 
 

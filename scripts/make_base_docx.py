@@ -133,12 +133,17 @@ def _tabbed(container, left: str, right: str, style: str, bold_left: bool = Fals
 def _letterhead(container, first, style: str) -> object:
     """The markings and the three letterhead lines, from paragraph `first` of `container` on.
 
-    The markings are on every page: "Intern – lämnas inte ut" on internal documents, the secrecy marking
-    (OSL 5 kap. 5 §) on confidential ones. docxtpl's {%p %} tags remove their own paragraph, so a
-    document without a marking has no empty line."""
+    The markings are on every page: "Intern – lämnas inte ut" on internal documents, "Utkast – för
+    granskning" on drafts, the secrecy marking (OSL 5 kap. 5 §) on confidential ones. docxtpl's {%p %}
+    tags remove their own paragraph, so a document without a marking has no empty line."""
     first.text = "{%p if meta.internal %}"
     marking = container.add_paragraph(style=style)
     marking.add_run("Intern – lämnas inte ut").bold = True
+    marking.paragraph_format.space_after = Pt(4)
+    container.add_paragraph("{%p endif %}")
+    container.add_paragraph("{%p if meta.draft %}")
+    marking = container.add_paragraph(style=style)
+    marking.add_run("{{ meta.draft }}").bold = True
     marking.paragraph_format.space_after = Pt(4)
     container.add_paragraph("{%p endif %}")
     container.add_paragraph("{%p if meta.secrecy %}")

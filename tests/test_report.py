@@ -579,14 +579,31 @@ def test_a_template_that_reaches_for_a_case_internal_field_is_stopped(cli, tmp_p
     ]
 
 
-def test_validate_points_a_team_input_to_the_report_check(cli) -> None:
-    team = RAPPORT / "team" / "radiologi.yaml"
+def test_validate_points_a_team_input_without_planning_to_the_report_check(cli, tmp_path: Path) -> None:
+    """A team file is a render input for its planning documents; one that holds only the
+    report's input has no document yet, and validate says where it is checked instead."""
+    team = tmp_path / "radiologi.yaml"
+    data = yaml.safe_load((RAPPORT / "team" / "radiologi.yaml").read_text(encoding="utf-8"))
+    for section in ("arendefiler", "uppfoljningsplanering", "datauttag", "fokusomrade", "verksamhetsbedomning"):
+        del data[section]
+    data["organisation"] = str(EXAMPLES / "organisation.yaml")
+    data["avtalsregister"] = str(RAPPORT / "avtalsregister-koncerninkop.csv")
+    team.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     result = cli("validate", team)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        f"{team}: det här är ett teamunderlag till årsrapporten, inte en ärendefil. "
-        f"Kontrollera det med: mallgen report --year 2026 {team} --kontrollera"
+        f"{team}:1: teamunderlaget har ännu inga uppgifter för något dokument; fyll i en dokumentsektion, t.ex. "
+        "'uppfoljningsplanering:' (i en fil från 'mallgen new team': ta bort '# ' framför sektionens rader; se "
+        f"'mallgen documents'). Som underlag till årsrapporten kontrolleras det med: mallgen report --year 2026 {team} --kontrollera"
     )
     check = cli("report", "--year", "2026", team, "--kontrollera")
     assert check.exit_code == 0
+    assert check.stdout == "rapport-2026: 0 ärenden, 1 teamunderlag, 1 avtalsområde; 1 varning. Inget skrevs (--kontrollera).\n"
+
+
+def test_a_team_file_with_planning_sections_is_still_a_report_input(cli) -> None:
+    team = RAPPORT / "team" / "radiologi.yaml"
+    assert cli("validate", team).exit_code == 0
+    check = cli("report", "--year", "2026", team, "--kontrollera")
+    assert check.exit_code == 0, check.output
     assert check.stdout == "rapport-2026: 0 ärenden, 1 teamunderlag, 1 avtalsområde; 1 varning. Inget skrevs (--kontrollera).\n"

@@ -35,7 +35,7 @@ from ..organisation import board, load_profile, profile_path
 from ..placeholders import left_in, placeholder_context
 from ..resources import bundled
 from ..rules import check, refused_personnummer
-from ..schema import case_schema, find_schema, schema_dirs, validate
+from ..schema import case_schema, find_schema, schema_dirs, team_schema, validate
 from ..templates import catalogue, template_dirs
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
@@ -411,11 +411,12 @@ def load_inputs(
 
 
 def _schemas(dirs: tuple[Path, ...], sdirs: list[Path]) -> dict[str, dict[str, Any]]:
-    team = dict(find_schema("teamunderlag", sdirs) or {})
-    team["arssummering"] = {"type": "dict", "intern": True, "schema": find_schema("arssummering", sdirs) or {}}
+    """Each kind of input with every section a file of that kind may hold: a case file the sections
+    of the documents made from it, a team file its planning sections (documents `underlag: team`)."""
+    known = catalogue(dirs)
     return {
-        "arende": case_schema(list(catalogue(dirs)), set(), sdirs),
-        "team": team,
+        "arende": case_schema([d for d, t in known.items() if t.source == "arende"], set(), sdirs),
+        "team": team_schema([d for d, t in known.items() if t.source == "team"], sdirs),
         "rapport": find_schema("rapportunderlag", sdirs) or {},
     }
 

@@ -102,9 +102,15 @@ def check_mandate(measure: str, decided_by: Any, path: tuple[Any, ...], src: Sou
     order = mandate(profile, measure)
     if decided_by in order["beslutar"]:
         return
-    rule = (f"delegationsordningen i organisationsprofilen ({order['kalla']})" if order["kalla"]
-            else f"handboken för avtalsuppföljning ({MEASURES[measure].source})")
-    yield src.problem(path, f"{order['namn']} beslutas enligt {rule} av {roles_text(order['beslutar'])}, inte av {role_text(decided_by)}")
+    yield src.problem(path, f"{order['namn']} beslutas enligt {delegation_source(measure, profile)} av "
+                      f"{roles_text(order['beslutar'])}, inte av {role_text(decided_by)}")
+
+
+def delegation_source(measure: str, profile: dict[str, Any]) -> str:
+    """Where the mandate for `measure` comes from, for a message: the profile's delegation order
+    with its `file:line` when the profile sets it, else the handbook's chapter."""
+    where = mandate(profile, measure)["kalla"]
+    return f"delegationsordningen i organisationsprofilen ({where})" if where else f"handboken för avtalsuppföljning ({MEASURES[measure].source})"
 
 
 def check_decision(measure: str, data: dict[str, Any], path: tuple[Any, ...], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
