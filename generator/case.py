@@ -45,10 +45,14 @@ class InvalidDate(str):
     """A value written as a date that does not exist (2026-02-30); validation reports it."""
 
 
+# Numbers written without quotes: their text is kept (`Source.written`), so a field that takes
+# text gets `10.30` or `45100` as written, not the float 10.3 or the integer 45100.
+_NUMBERS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
 # Characters a double-quoted YAML string can smuggle in with escapes ("\a", "\x1b", "\ud800")
 # that no document format can hold: control characters (tab and line breaks excepted),
 # non-characters and lone surrogates.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_CONTROL = CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 class _Checks:
@@ -61,10 +65,14 @@ class _Checks:
 
     depth_limit = MAX_DEPTH  # deepest level `_record` accepts (0 is the document itself)
     lines: dict[FieldPath, int]
+    written: dict[FieldPath, str]  # numbers as written in the file
+    key_tags: tuple[str, ...]
     _nodes: int
 
     def _start_checks(self) -> None:
         self.lines = {}
+        self.written = {}
+        self.key_tags = ("tag:yaml.org,2002:str",)
         self._nodes = 0
 
     def construct_document(self, node: yaml.Node) -> Any:
@@ -79,6 +87,8 @@ class _Checks:
         if depth > self.depth_limit:
             raise _Refused(line, f"för djup nästling (mer än {MAX_DEPTH} nivåer)")
         self.lines.setdefault(path, line)
+        if isinstance(node, yaml.ScalarNode) and node.tag in _NUMBERS:
+            self.written.setdefault(path, node.value)
         if isinstance(node, yaml.ScalarNode) and (bad := _CONTROL.search(node.value)):
             raise _Refused(line, f"otillåtet tecken (U+{ord(bad.group(0)):04X}) i värdet; det kan inte stå i ett dokument. Ta bort det")
         if isinstance(node, yaml.MappingNode):
@@ -88,13 +98,15 @@ class _Checks:
                 if isinstance(key, yaml.ScalarNode) and key.tag == "tag:yaml.org,2002:merge":
                     self._record(value, path, depth + 1)
                     continue
-                if not isinstance(key, yaml.ScalarNode) or key.tag != "tag:yaml.org,2002:str":
+                if not isinstance(key, yaml.ScalarNode) or key.tag not in self.key_tags:
                     shown = key.value if isinstance(key, yaml.ScalarNode) else "[…]" if isinstance(key, yaml.SequenceNode) else "{…}"
                     raise _Refused(key_line, f"fältnamnet '{shown}' är inte text; fältnamn skrivs som ord, t.ex. 'rubrik:'")
-                if key.value in seen:
-                    raise _Refused(key_line, f"fältet '{key.value}' finns redan på rad {seen[key.value]}; ta bort det ena")
-                seen[key.value] = key_line
+                if bad := _CONTROL.search(key.value):
+                    raise _Refused(key_line, f"otillåtet tecken (U+{ord(bad.group(0)):04X}) i fältnamnet; ta bort det")
                 sub = (*path, key.value)
+                if key.value in seen:
+                    raise _Refused(key_line, f"{dotted(sub)}: fältet finns redan på rad {seen[key.value]}; ta bort den ena raden")
+                seen[key.value] = key_line
                 self.lines.setdefault(sub, key_line)
                 self._record(value, sub, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
@@ -211,6 +223,7 @@ class Source:
     path: Path
     data: Any
     lines: dict[FieldPath, int] = field(default_factory=dict)
+    written: dict[FieldPath, str] = field(default_factory=dict)  # numbers as written in the file
 
     @property
     def name(self) -> str:
@@ -230,23 +243,28 @@ class Source:
 
 
 def dotted(path: FieldPath) -> str:
-    """`('avvikelser', 0, 'rubrik')` -> `avvikelser[0].rubrik`."""
+    """`('avvikelser', 0, 'rubrik')` -> `avvikelser[1].rubrik`: list items are counted from 1, as
+    the person reading the message counts them ("the first deviation")."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
-def parse_yaml(text: str, name: str | Path) -> Source:
+def parse_yaml(text: str, name: str | Path, numbered_keys: bool = False) -> Source:
     """Parse YAML text; every failure is an InputError naming file and line.
+
+    `numbered_keys`: keys may also be whole numbers (a handbook's numbered steps), not only text.
 
     libyaml parses when it can; whatever it refuses (or fails on) is parsed again by PyYAML's own
     loader, so a message is always the same, with or without libyaml.
     """
+    key_tags = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int") if numbered_keys else ("tag:yaml.org,2002:str",)
     if _libyaml_usable() and not _PYYAML_ONLY.search(text):
         fast = _FastLoader(text)
+        fast.key_tags = key_tags
         try:
-            return Source(Path(name), fast.get_single_data(), fast.lines)
+            return Source(Path(name), fast.get_single_data(), fast.lines, fast.written)
         except Exception:  # noqa: S110 - parsed again below for the message
             pass
         finally:
@@ -254,6 +272,7 @@ def parse_yaml(text: str, name: str | Path) -> Source:
     loader: _Loader | None = None
     try:
         loader = _Loader(text)
+        loader.key_tags = key_tags
         data = loader.get_single_data()
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
@@ -275,7 +294,7 @@ def parse_yaml(text: str, name: str | Path) -> Source:
     finally:
         if loader is not None:
             loader.dispose()
-    return Source(Path(name), data, loader.lines)
+    return Source(Path(name), data, loader.lines, loader.written)
 
 
 def _open_quote(text: str, exc: yaml.MarkedYAMLError) -> int | None:
@@ -338,7 +357,7 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     return f"ogiltig YAML ({(exc.problem or exc.context or '').strip()}); kontrollera indrag, kolon och citattecken"
 
 
-def read_yaml(path: str | Path, what: str = "ärendefilen") -> Source:
+def read_yaml(path: str | Path, what: str = "ärendefilen", numbered_keys: bool = False) -> Source:
     """Read and parse a YAML file, refusing what is not a sensible YAML mapping."""
     path = Path(path)
     try:
@@ -367,7 +386,7 @@ def read_yaml(path: str | Path, what: str = "ärendefilen") -> Source:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"{path}:{line}: filen är inte UTF-8. Spara den som UTF-8 i din textredigerare.") from None
-    source = parse_yaml(text, path)
+    source = parse_yaml(text, path, numbered_keys)
     if source.data is None:
         raise InputError(f"{path}: filen är tom. Börja från en mall: 'mallgen new fordjupad -o {path.name}'.")
     if not isinstance(source.data, dict):

@@ -23,12 +23,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .errors import DataError, MallgenError, Problem, TemplateError
+from .errors import DataError, MallgenError, Problem, TemplateError, working_on
 from .resources import bundled
 from .samples import BASELINE, SAMPLE, baseline_path, render_sample
 from .schema import DEFINITIONS, PROFILE_SCHEMA, case_schema, find_schema, schema_dirs, section_key, team_schema
+from .team import assessment_schema
 from .template_lint import ANY, TEXT, Field, Shape, dict_shape, lint_template, literal_dict, syntax_problems
 from .templates import (
     FRONT_MATTER_KEYS,
@@ -38,6 +37,7 @@ from .templates import (
     DocumentTemplate,
     catalogue,
     environment,
+    front_matter,
     front_matter_lines,
     front_matter_text,
     handbook_data,
@@ -89,33 +89,84 @@ def check_templates(user_dir: Path | None = None, accept: bool = False) -> Check
         if source.parent.name.startswith("_"):
             continue
         result.templates += 1
-        versions = [source, *sorted((source.parent / VERSIONS).glob("*.md"))]
-        parsed: list[DocumentTemplate] = []
-        for path in versions:
-            problems.update(front_matter_problems(path))
-            try:
-                parsed.append(parse_template(path))
-            except TemplateError:
-                continue  # front_matter_problems said why
-        problems.update(_validity_problems(parsed))
-        static: set[Problem] = set()
-        for template in parsed:
-            static.update(accessibility_problems(template.path))
-            if known:
-                static.update(lint_template(env, template, context_root(template, known, sdirs)))
-        problems.update(static)
-        current = known.get(source.parent.name)
-        broken = any(not p.warning and p.file == str(source) for p in static)
-        if current is not None and current.path == source and not broken:  # a broken template's sample says nothing new
-            found, detail, accepted = _sample(current, user_dir, accept)
-            problems.update(found)
-            details.update(detail)
-            result.accepted += accepted
+        with working_on(source):
+            _check_one(source, folder, known, env, sdirs, user_dir, accept, result, problems, details)
     for partial in sorted([*folder.glob("_*/*.md"), *folder.glob(f"{LAYOUT}/*.html")]):
         problems.update(syntax_problems(env, partial, partial.relative_to(folder).as_posix()))
+    if user_dir is not None:
+        problems.update(schema_problems(user_dir, sdirs))
+        for word in sorted(user_dir.glob("*/base.docx")):
+            if not _is_word_document(word):
+                problems.add(Problem(str(word), 0, "", "Word-mallen kan inte läsas: den är ingen giltig DOCX-fil. "
+                                     "Spara den på nytt som Word-dokument (.docx)"))
+        css = user_dir / LAYOUT / "stil.css"
+        if css.is_file():
+            from .render import style_sheet
+
+            try:
+                style_sheet(css)
+            except TemplateError as exc:
+                problems.add(Problem(exc.path, exc.line or 0, "", str(exc).split(": mallfel: ", 1)[-1]))
     ordered = sorted(problems, key=lambda p: (p.file, p.line, p.warning, p.message))
     result.findings = [Finding(replace(p, file=shown_path(p.file)), details.get(p, "")) for p in ordered]
     return result
+
+
+def _check_one(source: Path, folder: Path, known: dict[str, DocumentTemplate], env: Any, sdirs: list[Path], user_dir: Path | None,
+               accept: bool, result: CheckResult, problems: set[Problem], details: dict[Problem, str]) -> None:
+    """One template folder: its versions' front matter, the static walk, accessibility, its sample."""
+    versions = [source, *sorted((source.parent / VERSIONS).glob("*.md"))]
+    parsed: list[DocumentTemplate] = []
+    for path in versions:
+        problems.update(front_matter_problems(path))
+        try:
+            parsed.append(parse_template(path))
+        except TemplateError:
+            continue  # front_matter_problems said why
+    problems.update(_validity_problems(parsed))
+    static: set[Problem] = set()
+    for template in parsed:
+        static.update(accessibility_problems(template.path))
+        if known:
+            try:
+                static.update(lint_template(env, template, context_root(template, known, sdirs)))
+            except MallgenError:
+                continue  # a schema that cannot be read: `schema_problems` names it
+    problems.update(static)
+    current = known.get(source.parent.name)
+    broken = any(not p.warning and p.file == str(source) for p in static)
+    if current is not None and current.path == source and not broken:  # a broken template's sample says nothing new
+        found, detail, accepted = _sample(current, user_dir, accept)
+        problems.update(found)
+        details.update(detail)
+        result.accepted += accepted
+
+
+def _is_word_document(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            return "word/document.xml" in package.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def schema_problems(folder: Path, sdirs: list[Path]) -> list[Problem]:
+    """Every schema file of a user's folder that cannot be used (YAML, rules, patterns), as problems."""
+    from .errors import InputError
+
+    problems = []
+    for path in sorted(folder.glob("*.yaml")):
+        with working_on(path):
+            try:
+                find_schema(path.stem, sdirs)
+            except InputError as exc:
+                for line in str(exc).splitlines():
+                    match = _LOCATED.fullmatch(line)
+                    where = (match["file"], int(match["line"]), match["message"]) if match else (str(path), 0, line.removeprefix(f"{path}: "))
+                    problems.append(Problem(where[0], where[1], "", where[2]))
+    return problems
 
 
 def shown_path(file: str) -> str:
@@ -140,7 +191,7 @@ def front_matter_problems(path: Path) -> list[Problem]:
         return [Problem(str(path), exc.line or 1, "", message)]
     front = front_matter_text(path) or ""
     lines = front_matter_lines(front)
-    meta: dict[str, Any] = yaml.safe_load(front) or {}
+    meta: dict[str, Any] = front_matter(path, front)
     for key in meta:
         if key not in FRONT_MATTER_KEYS:
             problems.append(Problem(str(path), lines.get(key, 1), "", f"okänt fält '{key}' i front matter; kända fält: {', '.join(FRONT_MATTER_KEYS)}",
@@ -197,24 +248,37 @@ def context_root(template: DocumentTemplate, known: dict[str, DocumentTemplate],
     profile = dict_shape(find_schema(PROFILE_SCHEMA, sdirs) or {}, definitions)
     common = {"mall": Field(mall), "org": Field(profile)}
     if template.source == "arsrapport":
-        return {**common, **{name: Field(ANY) for name in ("rapport", "team", "avdelning", "diagram", "decimal")}}
+        return {**common, **{name: Field(ANY) for name in ("rapport", "team", "avdelning", "diagram")}}
     ids = [t.id for t in known.values() if t.source == template.source]
     schema = team_schema(ids, sdirs) if template.source == "team" else case_schema(ids, set(), sdirs)
     data = dict_shape(schema, definitions)
     own = data.fields.get(section_key(template.section_id))
     root = {**data.fields, **common, "dokument": Field(own.shape if own else Shape("dict"))}
+    root["namnd"] = Field(literal_dict({"id": TEXT, "namn": TEXT, "typ": TEXT}))
+    root["data_hash"] = Field(TEXT)
     if template.source == "arende":
         root.update(letter_fields())
         if template.confidential:  # an attachment always knows its own entry in the list of attachments
             root["bilaga"] = replace(root["bilaga"], optional=False)
         deviations = data.fields.get("avvikelser")
         item = deviations.shape.item if deviations and deviations.shape.item else ANY
-        root["namnd"] = Field(literal_dict({"id": TEXT, "namn": TEXT, "typ": TEXT}))
         root["avvikelse"] = Field(Shape("map", item=item))
-        root["data_hash"] = Field(TEXT)
+        root["indikatorer"] = Field(Shape("list", item=indicator_table()))
         root.update(progress_fields(data, item))
+    else:  # a team file (team.team_context)
+        root["uppfoljning"] = letter_fields()["uppfoljning"]
+        root["bedomningar"] = Field(Shape("list", item=dict_shape(assessment_schema(sdirs), definitions)))
     root.update(template_own_fields(template))
     return root
+
+
+def indicator_table() -> Shape:
+    """One table of `indikatorer` (indicators.provider_tables), as a shape."""
+    number = Shape("scalar", scalar="number")
+    row = literal_dict({"period": TEXT, "varde": number, "snitt": number, "antal": Shape("scalar", scalar="integer")})
+    return literal_dict({"indikator": TEXT, "enhet": TEXT, "vardgivare": TEXT, "avtalsomrade": TEXT,
+                         "jamforelse": Shape("scalar", scalar="boolean"), "decimaler": Shape("scalar", scalar="integer"),
+                         "rader": Shape("list", item=row)})
 
 
 def progress_fields(data: Shape, deviation: Shape) -> dict[str, Field]:

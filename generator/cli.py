@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
+import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -11,28 +14,157 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import DataError, MallgenError, Problem
+from .errors import DataError, MallgenError, Problem, current_input
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# --- click's own texts in Swedish ------------------------------------------------------------------
+# Click looks up every text it shows (usage line, error messages, the help option) with gettext when
+# it shows it. Its modules' `_` and `ngettext` are replaced by lookups in these tables, once, before
+# any command is defined; a text not listed here stays as click wrote it.
+_CLICK_SV = {
+    "Usage:": "Användning:",
+    "Options": "Flaggor",
+    "Commands": "Kommandon",
+    "Positional arguments": "Argument",
+    "Show this message and exit.": "Visa den här hjälpen och avsluta.",
+    "Show the version and exit.": "Visa versionen och avsluta.",
+    "Error: {message}": "Fel: {message}",
+    "Try '{command} {option}' for help.": "Skriv '{command} {option}' för hjälp.",
+    "Missing argument": "Saknar argumentet",
+    "Missing option": "Saknar flaggan",
+    "Missing parameter": "Saknar parametern",
+    "Missing {param_type}": "Saknar {param_type}",
+    "Missing parameter: {param_name}": "Saknar parametern {param_name}",
+    "Missing command.": "Ange ett kommando.",
+    "No such command {name!r}.": "Kommandot {name!r} finns inte.",
+    "No such option {name!r}.": "Flaggan {name!r} finns inte.",
+    "Did you mean {possibility}?": "Menade du {possibility}?",
+    "Invalid value for {param_hint}: {message}": "Ogiltigt värde för {param_hint}: {message}",
+    "Invalid value: {message}": "Ogiltigt värde: {message}",
+    "Option {name!r} does not take a value.": "Flaggan {name!r} tar inget värde.",
+    "Argument {name!r} takes {nargs} values.": "Argumentet {name!r} tar {nargs} värden.",
+    "Choose from:\n\t{choices}": "Välj bland:\n\t{choices}",
+    "{value} is not in the range {range}.": "{value} ligger utanför intervallet {range}.",
+    "{value!r} is not a valid {number_type}.": "{value!r} är inte ett giltigt {number_type}.",
+    "{value!r} is not a valid boolean. Recognized values: {states}": "{value!r} är inte ett giltigt sanningsvärde. Giltiga värden: {states}",
+    "{name} {filename!r} does not exist.": "{name} {filename!r} finns inte.",
+    "{name} {filename!r} is a file.": "{name} {filename!r} är en fil.",
+    "{name} {filename!r} is a directory.": "{name} {filename!r} är en mapp.",
+    "{name} {filename!r} is not readable.": "{name} {filename!r} kan inte läsas.",
+    "{name} {filename!r} is not writable.": "{name} {filename!r} kan inte skrivas.",
+    "Could not open file {filename!r}: {message}": "Filen {filename!r} kunde inte öppnas: {message}",
+    "file": "fil",
+    "directory": "mapp",
+    "path": "sökväg",
+    "default: {default}": "standard: {default}",
+    "env var: {var}": "miljövariabel: {var}",
+    "required": "krävs",
+    "(dynamic)": "(beräknas)",
+    "deprecated": "utgått",
+    "unknown error": "okänt fel",
+    "Aborted!": "Avbrutet.",
+}
+_CLICK_SV_PLURAL = {
+    "Got unexpected extra argument ({args})": ("Oväntat argument ({args})", "Oväntade argument ({args})"),
+    "Option {name!r} requires an argument.": ("Flaggan {name!r} kräver ett värde.", "Flaggan {name!r} kräver {nargs} värden."),
+    "{value!r} is not {choice}.": ("{value!r} är inte {choice}.", "{value!r} är inte något av {choices}."),
+    "Did you mean {possibility}?": ("Menade du {possibility}?", "(Menade du något av: {possibilities}?)"),
+    "Takes {nargs} values but 1 was given.": ("Tar {nargs} värden men 1 angavs.", "Tar {nargs} värden men {len} angavs."),
+}
+
+
+def _click_in_swedish() -> None:
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.termui
+    import click.types
+
+    def translate(message: str) -> str:
+        return _CLICK_SV.get(message, message)
+
+    def translate_plural(singular: str, plural: str, count: int) -> str:
+        one, many = _CLICK_SV_PLURAL.get(singular, (singular, plural))
+        return one if count == 1 else many
+
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.termui, click.types):
+        for name, function in (("_", translate), ("ngettext", translate_plural)):
+            if hasattr(module, name):
+                setattr(module, name, function)
+    # The names of number types stand in messages ("'abc' är inte ett giltigt heltal") and metavars.
+    click.types.IntParamType.name = "heltal"
+    click.types.FloatParamType.name = "decimaltal"
+    click.types.IntRange.name = "heltal"
+    click.types.FloatRange.name = "decimaltal"
+
+
+_click_in_swedish()
+
+
+class _Command(click.Command):
+    """A command whose usage line says [FLAGGOR] (click's own default is English)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[FLAGGOR]")
+        super().__init__(*args, **kwargs)
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[FLAGGOR]")
+        kwargs.setdefault("subcommand_metavar", "KOMMANDO [ARGUMENT]...")
+        super().__init__(*args, **kwargs)
+
+
+# Control characters (and the bidirectional overrides that reorder a line) in a file name or a
+# field name must never reach the terminal raw: ESC sequences would move the cursor, recolour or
+# clear the screen, or forge a message. They are shown as \x1b, \u202e.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal: line breaks and tabs kept, every other control character escaped."""
+    return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+def echo(text: str = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo of `printable(text)`: everything mallgen says goes through here."""
+    click.echo(printable(text), err=err, nl=nl)
+
+
+MAX_MESSAGES_PER_FILE = 50  # a file with more errors gets one line saying how many more
+
 
 def _report(problems: list[Problem]) -> None:
+    """Every problem, at most MAX_MESSAGES_PER_FILE per file (a broken table can give millions)."""
+    shown: dict[str, int] = {}
     for problem in problems:
-        click.echo(str(problem), err=True)
+        count = shown.get(problem.file, 0) + 1
+        shown[problem.file] = count
+        if count <= MAX_MESSAGES_PER_FILE:
+            echo(str(problem), err=True)
+    for file, count in shown.items():
+        if count > MAX_MESSAGES_PER_FILE:
+            echo(f"{file}: … och {count - MAX_MESSAGES_PER_FILE} fel och varningar till i samma fil (de första {MAX_MESSAGES_PER_FILE} visas).", err=True)
 
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _report_kept(report: Any, echo: Callable[..., None] = click.echo) -> None:
+def _report_kept(report: Any, say: Callable[..., None] = echo) -> None:
     """Say which hand-edited documents were left alone, and which were backed up under --force."""
     for path in report.kept:
         why = ("finns redan men saknas i manifest.json (skapad utanför mallgen, eller manifestet har tagits bort)"
                if path in report.unrecorded else "har redigerats för hand")
-        echo(f"{path}: {why} och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas).", err=True)
+        say(f"{path}: {why} och skrevs inte över. Använd --force för att ersätta den (en daterad kopia sparas).", err=True)
     for path in report.backups:
-        echo(f"{path}: sparad kopia av det handredigerade dokumentet.", err=True)
+        say(f"{path}: sparad kopia av det handredigerade dokumentet.", err=True)
 
 
 class _Progress:
@@ -70,10 +202,10 @@ class _Progress:
 
     def echo(self, text: str, err: bool = False) -> None:
         if self._bar is None:
-            click.echo(text, err=err)
+            echo(text, err=err)
             return
         self._wipe()
-        click.echo(text, err=err)
+        echo(text, err=err)
         self._bar.render_progress()
 
     def _wipe(self) -> None:
@@ -96,19 +228,57 @@ def _handle(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except DataError as exc:
             for failure in exc.failures:
-                click.echo(failure, err=True)
+                echo(failure, err=True)
             _report(exc.problems)
             errors = sum(1 for p in exc.problems if not p.warning) + len(exc.failures)
-            click.echo(f"{errors} fel hittades. Rätta {'det' if errors == 1 else 'dem'} och kör kommandot igen.", err=True)
+            echo(f"{errors} fel hittades. Rätta {'det' if errors == 1 else 'dem'} och kör kommandot igen.", err=True)
             sys.exit(exc.exit_code)
         except MallgenError as exc:
-            click.echo(f"Fel: {exc}", err=True)
+            echo(f"Fel: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("Avbrutet.", err=True)
+            echo("Avbrutet.", err=True)
             sys.exit(130)
+        except Exception as exc:  # the last line of defence: no input may end in a traceback
+            _unexpected(exc, args, kwargs)
 
     return wrapper
+
+
+_DEBUG = {"on": bool(os.environ.get("MALLGEN_DEBUG"))}
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _DEBUG["on"] = True
+
+
+_debug = click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+                      help="Visa hela felutskriften (traceback) om ett oväntat fel inträffar.")
+
+
+def _unexpected(exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """An error mallgen did not foresee: one Swedish line naming the input, exit 1 (--debug: the traceback).
+
+    The test suite makes this fail the test (conftest.py): every input must have its own message."""
+    where = current_input() or ", ".join(str(v) for v in _inputs(kwargs)) or "indata"
+    if _DEBUG["on"]:
+        traceback.print_exception(exc, file=sys.stderr)
+    detail = f": {exc}" if str(exc) and len(str(exc)) < 200 else ""
+    echo(f"Fel: oväntat fel när {where} behandlades ({type(exc).__name__}{detail}). Kontrollera filen; kör kommandot "
+         "igen med --debug och skicka utskriften till den som förvaltar mallgen om felet består.", err=True)
+    sys.exit(1)
+
+
+def _inputs(kwargs: dict[str, Any]) -> list[Any]:
+    found: list[Any] = []
+    for name in ("arenden", "inputs", "indata", "templates"):
+        value = kwargs.get(name)
+        if isinstance(value, (list, tuple)):
+            found += list(value)
+        elif value is not None:
+            found.append(value)
+    return found
 
 
 def _options(documents: tuple[str, ...], templates: Path | None, organisation: Path | None, formats: str | None = None) -> Any:
@@ -125,8 +295,9 @@ _organisation = click.option("--organisation", "organisation", type=click.Path(p
                              help="Organisationsprofil (annars organisation.yaml bredvid ärendet).")
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="mallgen", message="%(prog)s %(version)s")
+@_debug
 def main() -> None:
     """mallgen – dokument för avtalsuppföljning av hälso- och sjukvård.
 
@@ -146,29 +317,32 @@ def main() -> None:
 @_documents
 @_templates
 @_organisation
+@_debug
 @_handle
 def validate_command(arenden: tuple[Path, ...], documents: tuple[str, ...], templates: Path | None, organisation: Path | None) -> None:
-    """Kontrollera ärendefiler mot schemat och handbokens regler.
+    """Kontrollera ärendefiler och teamunderlag mot schemat och handbokens regler.
 
     Alla fel rapporteras på en gång som FIL:RAD: fält: meddelande.
     Med -d kontrolleras att ärendet har allt som just det dokumentet kräver.
-    En mapp betyder alla ärendefiler i den och dess undermappar.
+    En mapp betyder alla ärendefiler och teamunderlag i den och dess undermappar.
+    Ett teamunderlag (team:, ar:) kontrolleras med sina löpande ärenden.
 
     \b
     Exempel:
       mallgen validate arende.yaml
       mallgen validate arende.yaml -d kallelse-dialogmote
       mallgen validate arenden/
+      mallgen validate team/vardval-vardcentral.yaml
     """
     from .pipeline import check_inputs
 
     checked = check_inputs(list(arenden), _options(documents, templates, organisation))
     for skipped in checked.skipped:
-        click.echo(str(skipped), err=True)
+        echo(str(skipped), err=True)
     _report(checked.warnings)
     for case in checked.cases:
         names = ", ".join(d.id for d in case.documents)
-        click.echo(f"{case.source.name}: giltigt ({len(case.documents)} dokument: {names})")
+        echo(f"{case.source.name}: giltigt ({len(case.documents)} dokument: {names})")
 
 
 @main.command("render", context_settings=CONTEXT)
@@ -183,23 +357,26 @@ def validate_command(arenden: tuple[Path, ...], documents: tuple[str, ...], temp
               help="Antal processer som skapar dokument samtidigt (standard: en per kärna).")
 @click.option("-q", "--tyst", "quiet", is_flag=True, help="Skriv bara fel och varningar: ingen förloppsindikator, inga rader per ärende.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv en sammanfattning som JSON: per ärende skrivna, oförändrade och behållna filer och problem.")
+@_debug
 @_handle
 def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], formats: str | None, out_dir: Path,
                    templates: Path | None, organisation: Path | None, force: bool, jobs: int | None, quiet: bool, as_json: bool) -> None:
-    """Skapa dokumenten för ett eller flera ärenden.
+    """Skapa dokumenten för ett eller flera ärenden eller teamunderlag.
 
     Utan -d skapas varje dokument som ärendet har uppgifter för; utan -f alla format.
-    En mapp betyder alla ärendefiler i den och dess undermappar; organisationsprofiler och
-    teamunderlag där hoppas över. Dokumenten hamnar i MAPP/<ärende-id>/<dokument-id>.<format>,
-    med en manifest.json. Ett dokument vars uppgifter, mall och organisationsprofil är
-    oförändrade sedan det skapades skapas inte på nytt. Ett dokument som redigerats för hand
-    skrivs inte över utan --force. Arbetet delas på alla kärnor (-j).
+    En mapp betyder alla ärendefiler och teamunderlag i den och dess undermappar;
+    organisationsprofiler där hoppas över. Dokumenten hamnar i
+    MAPP/<ärende-id>/<dokument-id>.<format>, med en manifest.json; ett teamunderlags
+    dokument i MAPP/_team-<avtalsområde>-<år>/. Ett dokument vars uppgifter, mall och
+    organisationsprofil är oförändrade sedan det skapades skapas inte på nytt. Ett dokument
+    som redigerats för hand skrivs inte över utan --force. Arbetet delas på alla kärnor (-j).
 
     \b
     Exempel:
       mallgen render arende.yaml
       mallgen render arende.yaml -d kallelse-dialogmote -f pdf,docx -o utskick
       mallgen render arenden/ -j 4
+      mallgen render team/vardval-vardcentral.yaml -d verksamhetsbedomning
     """
     import json
 
@@ -224,9 +401,13 @@ def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], format
             _report_kept(result.report, progress.echo)
             report = result.report
             say(f"{result.case.id}: {len(report.written)} filer skrivna, {len(report.unchanged)} oförändrade i {report.folder}")
-    except MallgenError as exc:
-        if as_json:
-            click.echo(json.dumps({**summary(results, checked.skipped, checked.warnings), "fel": [str(exc)]}, ensure_ascii=False, indent=2))
+    except (MallgenError, KeyboardInterrupt) as exc:
+        progress.finish()
+        written = len(results)
+        if written < len(checked.cases) and not as_json:
+            _stopped_at(checked.cases[written].id, [c.id for c in checked.cases[written + 1:]], written)
+        if as_json and isinstance(exc, MallgenError):
+            click.echo(json.dumps({**summary(results, checked.skipped, checked.warnings), "fel": [printable(str(exc))]}, ensure_ascii=False, indent=2))
         raise
     if len(results) > 1:
         done = totals(results)
@@ -239,8 +420,19 @@ def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], format
         sys.exit(1)
 
 
+def _stopped_at(case_id: str, rest: list[str], done: int) -> None:
+    """With several cases, say exactly what a stop left: the cases before were written (each said
+    so on its line), this one not (or only partly, as its message says), the rest not at all."""
+    if not done and not rest:
+        return
+    echo(f"{case_id}: stoppades (se nedan); ärendena före det är skrivna, som raderna ovan säger.", err=True)
+    if rest:
+        echo(f"Inte påbörjade: {', '.join(rest)}.", err=True)
+
+
 @main.command("documents", context_settings=CONTEXT)
 @_templates
+@_debug
 @_handle
 def documents_command(templates: Path | None) -> None:
     """Lista dokumentkatalogen: id, titel, avsnitt i handboken, målgrupp och mallversioner.
@@ -264,7 +456,7 @@ def documents_command(templates: Path | None) -> None:
     headers = ("Id", "Titel", "Avsnitt", "Målgrupp", "Version", "Giltig")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     for row in [headers, *rows]:
-        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
+        echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
 
 
 @main.command("new", context_settings=CONTEXT)
@@ -273,6 +465,7 @@ def documents_command(templates: Path | None) -> None:
 @click.option("-o", "--ut", "out_file", type=click.Path(path_type=Path),
               help="Fil att skriva (annars skrivs skelettet ut). För 'mall': mappen där mallmappen skapas (standard: aktuell mapp).")
 @_templates
+@_debug
 @_handle
 def new_command(typ: str, mall_id: str | None, out_file: Path | None, templates: Path | None) -> None:
     """Skapa en kommenterad fil att fylla i, eller en ny mallmapp.
@@ -300,19 +493,19 @@ def new_command(typ: str, mall_id: str | None, out_file: Path | None, templates:
             raise UsageError("ange mallens id: mallgen new mall ID [-o MAPP]")
         written = new_template(mall_id, out_file or Path("."))
         for path in written:
-            click.echo(f"Skrev {path}")
-        click.echo(f"Fyll i titel, avsnitt och målgrupp i {written[0]} och kontrollera med: mallgen check --mallar {out_file or Path('.')}")
+            echo(f"Skrev {path}")
+        echo(f"Fyll i titel, avsnitt och målgrupp i {written[0]} och kontrollera med: mallgen check --mallar {out_file or Path('.')}")
         return
     if mall_id:
         raise UsageError(f"'mallgen new {typ}' tar inget id; bara 'mallgen new mall ID' gör det")
     if out_file is None:
-        click.echo(skeleton(typ, templates), nl=False)
+        echo(skeleton(typ, templates), nl=False)
         return
     written = write_skeleton(typ, out_file, templates)
     if len(written) > 1:
-        click.echo(f"Skrev {written[1]} (schemat som redigeraren använder).")
+        echo(f"Skrev {written[1]} (schemat som redigeraren använder).")
     check = f"mallgen report --year ÅÅÅÅ {out_file} --kontrollera" if typ == "team" else f"mallgen validate {out_file}"
-    click.echo(f"Skrev {out_file}. Fyll i uppgifterna och kontrollera med: {check}")
+    echo(f"Skrev {out_file}. Fyll i uppgifterna och kontrollera med: {check}")
 
 
 @main.command("report", context_settings=CONTEXT)
@@ -326,6 +519,7 @@ def new_command(typ: str, mall_id: str | None, out_file: Path | None, templates:
 @click.option("--kontrollera", "check_only", is_flag=True, help="Kontrollera bara indata och siffror; skriv inga filer.")
 @click.option("--force", is_flag=True, help="Skriv över dokument som redigerats för hand (de sparas först som daterad kopia).")
 @click.option("-q", "--tyst", "quiet", is_flag=True, help="Skriv bara fel, varningar och resultatet: ingen förloppsindikator.")
+@_debug
 @_handle
 def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out_dir: Path, templates: Path | None,
                    organisation: Path | None, check_only: bool, force: bool, quiet: bool) -> None:
@@ -364,12 +558,12 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
         other = counts["andra_ar"]
         summary += " (1 ärendefil gällde ett annat år)" if other == 1 else f" ({other} ärendefiler gällde andra år)"
     if check_only:
-        click.echo(f"rapport-{year}: {summary}; {_count(len(built.warnings), 'varning', 'varningar')}. Inget skrevs (--kontrollera).")
+        echo(f"rapport-{year}: {summary}; {_count(len(built.warnings), 'varning', 'varningar')}. Inget skrevs (--kontrollera).")
         return
     progress.stage(f"Skriver {len(built.rendered)} filer …")
     written = write_case(built.folder_case, built.rendered, out_dir, force=force)
     _report_kept(written)
-    click.echo(f"rapport-{year}: {summary}; {len(written.written)} filer skrivna, {len(written.unchanged)} oförändrade i {written.folder}")
+    echo(f"rapport-{year}: {summary}; {len(written.written)} filer skrivna, {len(written.unchanged)} oförändrade i {written.folder}")
     if written.kept:
         sys.exit(1)
 
@@ -378,6 +572,7 @@ def report_command(year: int, inputs: tuple[Path, ...], formats: str | None, out
 @click.option("--mallar", "templates", type=click.Path(path_type=Path),
               help="Kontrollera bara mallarna i den här mappen (annars de inbyggda).")
 @click.option("--godkann", "accept", is_flag=True, help="Godkänn exemplens nuvarande text som ny jämförelsetext (exempel.godkand.md).")
+@_debug
 @_handle
 def check_command(templates: Path | None, accept: bool) -> None:
     """Kontrollera mallarna utan ärendedata, och deras exempel.
@@ -404,14 +599,14 @@ def check_command(templates: Path | None, accept: bool) -> None:
     template_dirs(templates)  # an unknown --mallar folder is a clear error before anything runs
     result = check_templates(templates, accept)
     for finding in result.findings:
-        click.echo(str(finding.problem), err=True)
+        echo(str(finding.problem), err=True)
         if finding.detail:
-            click.echo(finding.detail, err=True)
+            echo(finding.detail, err=True)
     for path in result.accepted:
-        click.echo(f"{shown_path(str(path))}: ny godkänd text.")
+        echo(f"{shown_path(str(path))}: ny godkänd text.")
     summary = (f"{_count(result.templates, 'mall', 'mallar')} kontrollerade: {_count(result.errors, 'fel', 'fel')}, "
                f"{_count(result.warnings, 'varning', 'varningar')}.")
-    click.echo(summary)
+    echo(summary)
     if result.errors:
         sys.exit(1)
 
@@ -421,6 +616,7 @@ def check_command(templates: Path | None, accept: bool) -> None:
 @click.argument("indata", metavar="[INDATA]", required=False, type=click.Path(path_type=Path))
 @_templates
 @click.option("--port", type=click.IntRange(0, 65535), default=8400, show_default=True, help="Port på localhost (0: välj en ledig).")
+@_debug
 @_handle
 def preview_command(dokument: str, indata: Path | None, templates: Path | None, port: int) -> None:
     """Visa ett dokument i webbläsaren medan du arbetar med mallen.
@@ -439,15 +635,16 @@ def preview_command(dokument: str, indata: Path | None, templates: Path | None, 
     from .preview import serve
 
     def announce(url: str) -> None:
-        click.echo(f"Förhandsgranskning av {dokument}: {url}  (avsluta med Ctrl+C)")
+        echo(f"Förhandsgranskning av {dokument}: {url}  (avsluta med Ctrl+C)")
 
     serve(dokument, indata, templates, port, announce)
-    click.echo("Förhandsgranskningen är avslutad.")
+    echo("Förhandsgranskningen är avslutad.")
 
 
 @main.command("schema", context_settings=CONTEXT)
 @click.option("-o", "--ut", "out_file", type=click.Path(path_type=Path), help="Fil att skriva (annars skrivs schemat ut).")
 @_templates
+@_debug
 @_handle
 def schema_command(out_file: Path | None, templates: Path | None) -> None:
     """Skriv ett JSON Schema för ärendefiler och teamunderlag, för redigerare.
@@ -467,11 +664,26 @@ def schema_command(out_file: Path | None, templates: Path | None) -> None:
 
     text = to_json(export(tuple(template_dirs(templates)), schema_dirs(templates)))
     if out_file is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     written = write_schema(out_file, text)
-    click.echo(f"Skrev {out_file}." if written else f"{out_file} är redan aktuell.")
+    echo(f"Skrev {out_file}." if written else f"{out_file} är redan aktuell.")
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def run(args: list[str] | None = None) -> None:
+    """The `mallgen` command: `main` with kill (SIGTERM) and a closed terminal (SIGHUP) handled like
+    Ctrl+C, so a stopped render cleans up its temporary files and leaves a true manifest."""
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupted)
+    main(args=args)
 
 
 if __name__ == "__main__":
-    main()
+    run()

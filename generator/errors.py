@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import errno
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +21,11 @@ class Problem:
     warning: bool = False
 
     def __str__(self) -> str:
+        """One line: `file:line: field: message` (a line break in a quoted value shows as \\n)."""
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" {self.field}:" if self.field else ""
         kind = " varning:" if self.warning else ""
-        return f"{where}:{kind}{field} {self.message}"
+        return f"{where}:{kind}{field} {self.message}".replace("\r", "\\r").replace("\n", "\\n")
 
 
 class MallgenError(Exception):
@@ -87,3 +91,22 @@ _OS_REASONS = {
 def os_reason(exc: OSError) -> str:
     """The operating system's reason in Swedish (its own text is English)."""
     return _OS_REASONS.get(exc.errno or 0, exc.strerror or "okänt fel i filsystemet")
+
+
+# The input being read or rendered right now, so that even an error nobody foresaw names it.
+_CURRENT_INPUT: contextvars.ContextVar[str | None] = contextvars.ContextVar("mallgen_input", default=None)
+
+
+@contextlib.contextmanager
+def working_on(what: str | Path) -> Iterator[None]:
+    """Name the input (a file, a template) the code in the `with` block is working on."""
+    token = _CURRENT_INPUT.set(str(what))
+    try:
+        yield
+    finally:
+        _CURRENT_INPUT.reset(token)
+
+
+def current_input() -> str | None:
+    """The innermost input named with `working_on`, or None."""
+    return _CURRENT_INPUT.get()

@@ -43,7 +43,10 @@ def export(dirs: tuple[Path, ...], schema_dirs: list[Path]) -> dict[str, Any]:
     for template in templates.values():
         by_source.setdefault(template.source, []).append(template)
     definitions = find_schema(DEFINITIONS, schema_dirs) or {}
-    convert = _Converter(definitions, {section_key(t.id): t for t in templates.values() if t.source != "arsrapport"})
+    # A case's sections and a team file's are titled by their own documents (a routine case's
+    # `verksamhetsbedomning` is its traffic light, the team file's the document's section).
+    convert = _Converter(definitions, {section_key(t.id): t for t in by_source.get("arende", [])})
+    team_convert = _Converter(definitions, {section_key(t.id): t for t in by_source.get("team", [])})
     case_documents = by_source.get("arende", [])
     case = convert.object(case_schema([t.id for t in case_documents], set(), schema_dirs))
     case["title"] = "Ärendefil"
@@ -51,7 +54,7 @@ def export(dirs: tuple[Path, ...], schema_dirs: list[Path]) -> dict[str, Any]:
     restrictions = _case_type_restrictions(case_documents)
     if restrictions:
         case["allOf"] = restrictions
-    team = convert.object(team_schema([t.id for t in by_source.get("team", [])], schema_dirs))
+    team = team_convert.object(team_schema([t.id for t in by_source.get("team", [])], schema_dirs))
     team["title"] = "Teamunderlag"
     team["description"] = "Ett teams underlag för ett år: planering, årssummering och underlag till den samlade återrapporteringen."
     report = convert.object(find_schema(REPORT, schema_dirs) or {})
@@ -117,7 +120,8 @@ class _Converter:
                 converted["title"] = template.title
                 converted["description"] = _join(
                     f"{template.title} (handboken {handbook_section(template.section)}); målgrupp: {AUDIENCES[template.audience].lower()}. "
-                    f"Fyll i när ärendet når det steget; skapas som dokumentet {template.id}.",
+                    f"Fyll i när {'ärendet når det steget' if template.source == 'arende' else 'teamet har uppgifterna'}; "
+                    f"skapas som dokumentet {template.id}.",
                     converted.get("description"),
                 )
             properties[key] = converted

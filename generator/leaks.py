@@ -34,6 +34,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,8 +43,8 @@ from typing import TYPE_CHECKING, Any
 from .case import Source, dotted
 from .context import marked_values, strip_marked
 from .errors import DataError, Problem
-from .formatting import PERSONNUMMER, find_personnummer, public_numbers
-from .schema import case_schema, schema_dirs
+from .formatting import digits10, find_personnummer, public_numbers
+from .schema import case_schema, schema_dirs, team_schema
 from .templates import AUDIENCES, DocumentTemplate, catalogue, template_dirs
 
 if TYPE_CHECKING:
@@ -54,15 +55,27 @@ MIN_SENTENCE = 20  # letters and digits of one sentence of a longer internal tex
 MASKED = re.compile(r"(?<![\dX])(\d{2})?XXXXXX[-+]XXXX(?![\dX])")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 _TAG = re.compile(r"<[^>]*>")
+_NO_BREAK_HYPHEN = re.compile(r"</w:t>\s*<w:noBreakHyphen\s*/>\s*<w:t(?:\s[^>]*)?>|<w:noBreakHyphen\s*/>")
 _ATTRIBUTE = re.compile(r"""=\s*"([^"]*)"|=\s*'([^']*)'""")
 
 
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")  # \w is exactly str.isalnum() plus '_'
 
+# Letters of other scripts that look like Latin ones (Unicode's confusables for the Latin letters a
+# Swedish text uses): a pasted "Оbservation" with a Cyrillic О is the same text to a reader.
+HOMOGLYPHS = str.maketrans({
+    **dict(zip("АВЕЅІЈКМНОРСТУХԚԜҺаеѕіјорсухԁԛԝһӏ", "ABESIJKMHOPCTYXQWHaesijopcyxdqwhl", strict=True)),
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαιονρτυχ", "ABEZHIKMNOPTYXaiovptux", strict=True)),
+    "ı": "i", "ȷ": "j", "ℓ": "l", "օ": "o", "ɡ": "g",
+})
+
 
 def canonical(text: str) -> str:
-    """Letters and digits only, case-folded: how text is compared."""
-    return _NOT_ALPHANUMERIC.sub("", text.casefold())
+    """Letters and digits only, compatibility-normalised (NFKC: fullwidth and composed forms, NFD text
+    as pasted on macOS), homoglyphs read as the Latin letter they imitate, case-folded: how text is
+    compared. Invisible characters (soft hyphen, zero-width space) are no letters and drop out."""
+    text = unicodedata.normalize("NFKC", text).translate(HOMOGLYPHS).casefold()
+    return _NOT_ALPHANUMERIC.sub("", unicodedata.normalize("NFKC", text))
 
 
 @dataclass(frozen=True)
@@ -96,8 +109,10 @@ def _pieces(text: str) -> list[str]:
 
 def _schemas(case: Case) -> list[dict[str, Any]]:
     """The case's own schema and the bundled one: a field internal in either is internal."""
-    bundled_ids = list(catalogue(tuple(template_dirs(None))))
-    return [case.schema, case_schema(bundled_ids, set(), schema_dirs(None))]
+    kind = "team" if case.is_team else "arende"
+    bundled_ids = [d for d, t in catalogue(tuple(template_dirs(None))).items() if t.source == kind]
+    bundled = team_schema(bundled_ids, schema_dirs(None)) if case.is_team else case_schema(bundled_ids, set(), schema_dirs(None))
+    return [case.schema, bundled]
 
 
 MARKERS = ("intern", "sekretess")
@@ -176,27 +191,47 @@ def duplicated_internal_text(data: dict[str, Any], schema: dict[str, Any], sourc
 # --- text extraction ------------------------------------------------------------------------
 
 
+# Tags inside a line of text: they split no word, so "1912<strong>1212</strong>-1212" reads as one
+# number. Every other tag (paragraphs, cells, line breaks) separates.
+_INLINE_TAGS = re.compile(r"</?(?:a|abbr|b|bdi|bdo|cite|code|data|del|dfn|em|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var"
+                          r"|w:r|w:t|w:rPr|w:hyperlink|w:proofErr|w:bookmarkStart|w:bookmarkEnd|w:ins|w:del|w:smartTag|w:fldSimple)(?:\s[^>]*)?/?>")
+
+
+def _markup_text(markup: str) -> str:
+    """The text of HTML or XML, attribute values (titles, links, relationship targets) included."""
+    attributes = " ".join(a or b for a, b in _ATTRIBUTE.findall(markup))
+    return html.unescape(_TAG.sub(" ", _INLINE_TAGS.sub("", markup)) + " " + attributes)
+
+
 def html_text(page: str) -> str:
     """The text of an HTML page, with attribute values (title, meta, links) included."""
-    attributes = " ".join(a or b for a, b in _ATTRIBUTE.findall(page))
-    return html.unescape(_TAG.sub(" ", page) + " " + attributes)
+    return _markup_text(page)
 
 
 def docx_text(data: bytes) -> str:
-    """The text of every XML part of a DOCX: body, headers, footers, notes and properties."""
+    """The text of every XML part of a DOCX: body, headers, footers, notes, properties and the
+    relationships (a hyperlink's address is there, not in the body)."""
     parts: list[str] = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in sorted(archive.namelist()):
-            if name.endswith(".xml") and (name.startswith("word/") or name.startswith("docProps/")):
-                parts.append(html.unescape(_TAG.sub(" ", archive.read(name).decode("utf-8", "replace"))))
+            if name.endswith((".xml", ".rels")):
+                xml = _NO_BREAK_HYPHEN.sub("-", archive.read(name).decode("utf-8", "replace"))  # shown as a hyphen
+                parts.append(_markup_text(xml))
     return "\n".join(parts)
 
 
 def extract_text(extension: str, content: bytes) -> str:
-    """The text a reader of this output sees. PDFs: pass the HTML page they were made from."""
+    """The text a reader of this output sees. PDFs: pass the HTML page they were made from.
+
+    A Markdown file is read both as written and as a Markdown viewer shows it (`1912*1212*-1212`
+    shows a number, `&#49;` a digit)."""
     if extension == "docx":
         return docx_text(content)
     text = content.decode("utf-8", "replace")
+    if extension == "md":
+        from .render import markdown_to_html
+
+        return text + "\n" + html_text(markdown_to_html(text))
     return html_text(text) if extension in ("html", "pdf") else text
 
 
@@ -228,9 +263,11 @@ def scan(case: Case, document: DocumentTemplate, texts: dict[str, str], canon: d
     refuse = secrets.get("personnummer") == "vagra" and not document.confidential
     keep = public_numbers(case.data)
     found: dict[str, list[str]] = {}
+    written: dict[str, str] = {}  # one number, however each format writes it, is one problem
     for extension, text in texts.items():
         flat = " ".join(text.split())
-        for number in find_personnummer(flat, keep):
+        for number in find_personnummer(text.replace("\r", ""), keep):  # line breaks kept: a number may be broken over two
+            number = written.setdefault(digits10(number), number)
             found.setdefault(number, []).append(extension)
         if refuse:
             for match in MASKED.finditer(flat):
@@ -266,15 +303,15 @@ def _template_line(document: DocumentTemplate, number: str) -> int:
         lines = document.path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return 0
-    return next((n for n, line in enumerate(lines, 1) if number in line), 0)
+    first = number.splitlines()[0] if number.strip() else number  # a number broken over two lines starts on the first
+    return next((n for n, line in enumerate(lines, 1) if first in line), 0)
 
 
 def _field_with(data: dict[str, Any], number: str) -> tuple[Any, ...] | None:
-    digits = re.sub(r"\D", "", number)[-10:]
+    digits = digits10(number)
     for path, text in _strings(data, ()):
-        for match in PERSONNUMMER.finditer(text):
-            if re.sub(r"\D", "", match.group(0))[-10:] == digits:
-                return path
+        if any(digits10(found) == digits for found in find_personnummer(text)):
+            return path
     return None
 
 

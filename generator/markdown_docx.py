@@ -7,7 +7,9 @@ paragraph style per `::: container` (Mottagare, Signatur, ...).
 
 from __future__ import annotations
 
+import copy
 import io
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,14 +34,33 @@ CONTAINER_STYLES = {
     "bilagor": "Bilagor",
     "tjansteskrivelse": "Tjänsteskrivelse",
 }
+# Containers that start on a page of their own (a receipt that is signed and returned as one sheet);
+# their content keeps the ordinary styles.
+NEW_PAGE_CONTAINERS = ("kvittens",)
+
+
+class MissingStyleError(Exception):
+    """The Word layout (base.docx) lacks a paragraph or character style the converter uses."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+class _StyleIds(dict[str, str]):
+    def __missing__(self, name: str) -> str:
+        raise MissingStyleError(name)
 
 
 class _Converter:
-    def __init__(self, target: Any, document: DocxDocument, charts: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, target: Any, document: DocxDocument, charts: Mapping[str, Any] | None = None,
+                 text_width: int | None = None) -> None:
         self.target = target
+        self.text_width = text_width or TEXT_WIDTH  # the page's width between the margins
+        self.last: Paragraph | None = None  # the paragraph added last (a signature keeps it on its page)
         self.charts = charts or {}
         # Style names resolved once: python-docx scans every style of the document per lookup.
-        self.style_ids = {style.name: style.style_id for style in document.styles}
+        self.style_ids = _StyleIds({style.name: style.style_id for style in document.styles})
         self.pictures = 0
         self.document = document
         self.part = document.part
@@ -48,6 +69,7 @@ class _Converter:
         self.numbered = True  # the current paragraph carries the list's number (not a continuation)
         self.container: str | None = None
         self.after_table = False  # the paragraph after a table gets air above it, not an empty paragraph
+        self.new_page = False  # the next paragraph starts a new page (a NEW_PAGE_CONTAINERS block)
 
     # --- block level -------------------------------------------------------------------------
 
@@ -79,7 +101,7 @@ class _Converter:
             if kind in ("bullet_list_open", "ordered_list_open"):
                 ordered = kind == "ordered_list_open"
                 start = int(token.attrGet("start") or 1) if ordered else 1
-                self.lists.append(("number" if ordered else "bullet", self._new_numbering(start) if ordered else None))
+                self.lists.append(("number" if ordered else "bullet", self._new_numbering(start, len(self.lists) + 1) if ordered else None))
                 self.item_first.append(True)
             elif kind in ("bullet_list_close", "ordered_list_close"):
                 self.lists.pop()
@@ -94,12 +116,16 @@ class _Converter:
                 continue
             elif kind.startswith("container_") and kind.endswith("_open"):
                 self.container = kind[len("container_"):-len("_open")]
+                self.new_page = self.container in NEW_PAGE_CONTAINERS
+                if self.container in KEEP_WITH_PREVIOUS and self.last is not None:
+                    # The signature never starts a page alone: the paragraph before it goes along.
+                    self.last.paragraph_format.keep_with_next = True
             elif kind.startswith("container_") and kind.endswith("_close"):
                 self.container = None
             elif kind in ("fence", "code_block"):
                 for line in token.content.rstrip("\n").split("\n"):
                     paragraph = self._paragraph("Kod")
-                    paragraph.add_run(line)
+                    add_text(paragraph.add_run()._r, line)
             elif kind == "hr":
                 self._horizontal_rule()
             elif kind == "blockquote_open":
@@ -112,6 +138,12 @@ class _Converter:
         paragraph: Paragraph = self.target.add_paragraph()
         if style != "Normal":
             paragraph._p.style = self.style_ids[style]
+        if self.new_page:
+            paragraph.paragraph_format.page_break_before = True
+            self.new_page = False
+        if self.container in BOXES and self.lists:
+            box_paragraph(paragraph, self.document.styles[CONTAINER_STYLES[self.container]])
+        self.last = paragraph
         return paragraph
 
     def _paragraph_style(self) -> str:
@@ -136,9 +168,11 @@ class _Converter:
 
     # --- lists: each ordered list restarts at its own start number -----------------------------
 
-    def _new_numbering(self, start: int) -> int | None:
+    def _new_numbering(self, start: int, depth: int = 1) -> int | None:
+        """A numbering of its own for an ordered list at `depth`, so it starts at `start` and a
+        later list (a nested one included) does not continue its numbers."""
         numbering = self.document.part.numbering_part.element
-        style = self.document.styles["List Number"]
+        style = self.document.styles["List Number" if depth == 1 else f"List Number {min(depth, 3)}"]
         num_pr = style.element.pPr.numPr if style.element.pPr is not None else None
         if num_pr is None or num_pr.numId is None:
             return None
@@ -149,7 +183,7 @@ class _Converter:
         return int(num.numId)
 
     def _apply_numbering(self, paragraph: Paragraph) -> None:
-        if self.numbered and self.lists and self.lists[-1][0] == "number" and self.lists[-1][1] is not None and len(self.lists) == 1:
+        if self.numbered and self.lists and self.lists[-1][0] == "number" and self.lists[-1][1] is not None:
             p_pr = paragraph._p.get_or_add_pPr()
             num_pr = p_pr.get_or_add_numPr()
             num_pr.get_or_add_ilvl().val = 0
@@ -180,7 +214,9 @@ class _Converter:
         table.style = self.document.styles["Tabell"]
         table.autofit = False
         cells = table._cells  # once: table.cell(r, c) rebuilds the whole grid per call, quadratic in rows
-        for c, width in enumerate(_column_widths(rows, columns)):
+        texts = [[(_plain(children), r < header_rows) for children, _ in row] for r, row in enumerate(rows)]
+        widths, size = table_layout(texts, columns, self.text_width)
+        for c, width in enumerate(widths):
             table.columns[c].width = width
             for r in range(len(rows)):
                 cells[r * columns + c].width = width
@@ -192,12 +228,10 @@ class _Converter:
                 if align in ("right", "center"):
                     paragraph.alignment = 2 if align == "right" else 1
                 self.inline(paragraph, children)
-            if r < header_rows:
-                tr_pr = table.rows[r]._tr.get_or_add_trPr()
-                header = OxmlElement("w:tblHeader")
-                tr_pr.append(header)
-                cant_split = OxmlElement("w:cantSplit")
-                tr_pr.append(cant_split)
+                if size != TABLE_FONT_SIZE:
+                    for run in paragraph._p.iter(qn("w:r")):
+                        _font_size(run, size)
+            keep_row(table.rows[r]._tr, header=r < header_rows)
 
     def _horizontal_rule(self) -> None:
         paragraph = self._paragraph("Normal")
@@ -245,7 +279,8 @@ class _Converter:
                 if link is not None:
                     self._link_run(link, text, bold, italic)
                     continue
-                run = paragraph.add_run(text)
+                run = paragraph.add_run()
+                add_text(run._r, text)
                 run.bold = bold or None
                 run.italic = italic or None
                 if strike:
@@ -289,16 +324,12 @@ class _Converter:
         if italic:
             r_pr.append(OxmlElement("w:i"))
         run.append(r_pr)
-        t = OxmlElement("w:t")
-        t.text = text
-        t.set(qn("xml:space"), "preserve")
-        run.append(t)
+        add_text(run, text)
         link.append(run)
 
 
 TEXT_WIDTH = Cm(16)  # A4 less the margins of base.docx
-CHAR_WIDTH = Cm(0.22)  # one character of 10 pt Arial, wide letters and bold headers included
-CELL_PADDING = Cm(0.4)
+CELL_PADDING = Cm(0.4)  # Word's default cell margins, 0.19 cm on either side
 
 
 # What may follow w:pBdr inside w:pPr (ECMA-376 CT_PPrBase): the border goes before the first of these.
@@ -321,31 +352,146 @@ def paragraph_border(p_pr: Any, side: str, *, size: int, space: int, color: str)
     border.append(line)
 
 
-def _column_widths(rows: list[list[tuple[list[Token], str | None]]], columns: int) -> list[int]:
-    """Share the text width by what each column holds, so words are not broken mid-word
-    (equal widths squeeze a column of long words as much as a column of dates).
+# --- table layout: widths from what the columns hold -----------------------------------------------
 
-    Each column first gets room for its longest word, then the rest is shared by text length.
+TABLE_FONT_SIZE = 10.0  # pt, the Tabelltext and Tabellrubrik styles of base.docx
+SMALLEST_TABLE_FONT = 8.0  # a table whose words do not fit at 10 pt is set smaller, down to this
+_SLACK = 1.04  # Word's line breaking and kerning differ a little from a sum of advance widths
+# What Word must not break at its hyphens: ISO dates, organisations- and personnummer, masked or not
+# (2026-08-05, 559123-4561, 19XXXXXX-XXXX). Other hyphens (a phone number's, a word's) break as usual.
+_UNBROKEN = re.compile(r"(?<![\dX])(?:\d{4}-\d{2}-\d{2}|[\dX]{6,8}-[\dX]{4})(?![\dX])")
+
+
+def text_width(text: str, size: float = TABLE_FONT_SIZE, bold: bool = False) -> int:
+    """The width of `text` in EMU, in Arial (Liberation Sans) at `size` points."""
+    from .text_metrics import BOLD, REGULAR, UNITS_PER_EM
+
+    widths = BOLD if bold else REGULAR
+    fallback = widths[ord("n")]
+    units = sum(widths.get(ord(char), fallback) for char in text)
+    return int(units / UNITS_PER_EM * size * 12700 * _SLACK)
+
+
+def _words(text: str) -> list[str]:
+    """What a line may not break inside: words, and dates and numbers with their hyphens."""
+    return text.split() or [""]
+
+
+def table_layout(cells: list[list[tuple[str, bool]]], columns: int, width: int) -> tuple[list[int], float]:
+    """Column widths (EMU, summing to `width`) and the font size (pt) for a table's cells (text,
+    header?), the way a browser lays out a table: each column first gets its longest word, so no word
+    is broken; what is left goes to the columns with the most text, up to their longest cell on one
+    line. When the longest words alone do not fit at 10 pt, the table is set in a smaller size.
     """
-    minimum, weight = [], []
-    for c in range(columns):
-        texts = ["".join(t.content for t in row[c][0]) for row in rows if c < len(row)]
-        longest_word = max((len(word) for text in texts for word in text.split()), default=1)
-        longest_text = max((len(text) for text in texts), default=1)
-        minimum.append(CHAR_WIDTH * longest_word + CELL_PADDING)
-        weight.append(min(longest_text, 80) ** 0.5)
-    spare = TEXT_WIDTH - sum(minimum)
-    if spare <= 0:  # too many long words to fit: shrink proportionally
-        return [int(TEXT_WIDTH * m / sum(minimum)) for m in minimum]
-    return [int(m + spare * w / sum(weight)) for m, w in zip(minimum, weight, strict=False)]
+    size = TABLE_FONT_SIZE
+    while True:
+        least, most = [], []
+        for c in range(columns):
+            column = [(text, header) for row in cells if c < len(row) for text, header in [row[c]]]
+            least.append(max((text_width(w, size, h) for t, h in column for w in _words(t)), default=0) + CELL_PADDING)
+            most.append(max((text_width(t, size, h) for t, h in column), default=0) + CELL_PADDING)
+        if sum(least) <= width or size <= SMALLEST_TABLE_FONT:
+            break
+        size = max(SMALLEST_TABLE_FONT, round(size - 0.5, 1))
+    if sum(least) > width:  # too many long words even at the smallest size: share in proportion
+        return [int(width * w / sum(least)) for w in least], size
+    if sum(most) <= width:  # every cell fits on one line: widen in proportion to the text
+        return [int(w * width / sum(most)) for w in most], size
+    spare, wanted = width - sum(least), [m - w for m, w in zip(most, least, strict=True)]
+    return [int(w + spare * x / sum(wanted)) for w, x in zip(least, wanted, strict=True)], size
 
 
-def add_markdown(target: Any, document: DocxDocument, markdown: str, charts: Mapping[str, Any] | None = None) -> None:
+def keep_row(tr: Any, *, header: bool) -> None:
+    """A row never splits over two pages; a header row repeats on every page the table runs over.
+    (`w:trPr` takes its children in any order.)"""
+    tr_pr = tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+    if header:
+        tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _font_size(run: Any, size: float) -> None:
+    """The run's size in points (`w:sz`, put where the schema wants it among the run's properties)."""
+    run.get_or_add_rPr().get_or_add_sz().set(qn("w:val"), str(int(size * 2)))
+
+
+def _plain(children: Sequence[Token]) -> str:
+    return "".join(t.content for t in children if t.type in ("text", "code_inline")) or ""
+
+
+def add_text(run: Any, text: str) -> None:
+    """The text of a run (`w:r`), with a no-break hyphen in each ISO date and organisations- or
+    personnummer, so Word never breaks 2026-08-05 or 559123-4561 over two lines."""
+    position = 0
+    for match in _UNBROKEN.finditer(text):
+        _add_t(run, text[position:match.start()])
+        for number, part in enumerate(match.group(0).split("-")):
+            if number:
+                run.append(OxmlElement("w:noBreakHyphen"))
+            _add_t(run, part)
+        position = match.end()
+    _add_t(run, text[position:])
+
+
+def _add_t(run: Any, text: str) -> None:
+    if text:
+        element = OxmlElement("w:t")
+        element.text = text
+        element.set(qn("xml:space"), "preserve")
+        run.append(element)
+
+
+# --- boxes (the decision and the secrecy marking) and the profile's colour ---------------------------
+
+BOXES = ("beslut", "sekretess")  # containers drawn as a box: their style has borders on all sides
+KEEP_WITH_PREVIOUS = ("signatur",)
+
+
+def box_paragraph(paragraph: Paragraph, box_style: Any) -> None:
+    """A list paragraph inside a box: the box's borders and its left and right indent, so Word and
+    LibreOffice draw the box around it too (they join bordered paragraphs with the same indent into
+    one box); the number then stands at the box's edge, the text after a tab."""
+    box = box_style.element.pPr
+    if box is None:
+        return
+    p_pr = paragraph._p.get_or_add_pPr()
+    borders = box.find(qn("w:pBdr"))
+    if borders is not None and p_pr.find(qn("w:pBdr")) is None:
+        p_pr.insert_element_before(copy.deepcopy(borders), *_AFTER_BORDER)
+    indent = box.find(qn("w:ind"))
+    ind = p_pr.get_or_add_ind()
+    for side in ("w:left", "w:right"):
+        ind.set(qn(side), indent.get(qn(side), "0") if indent is not None else "0")
+    ind.set(qn("w:hanging"), "0")
+
+
+def apply_profile_colour(document: DocxDocument, colour: str) -> None:
+    """The organisation's colour (`farg`, `#rrggbb`) on what the PDF shows in it: headings, the
+    region's name in the letterhead, the decision box and the line beside a tjänsteskrivelse's head."""
+    from docx.shared import RGBColor
+
+    value = colour.lstrip("#").upper()
+    if not re.fullmatch(r"[0-9A-F]{6}", value):
+        return
+    styles = {style.name: style for style in document.styles}
+    for name in ("Heading 1", "Heading 2", "Heading 3", "Heading 4", "Title", "Regionnamn"):
+        if name in styles:
+            styles[name].font.color.rgb = RGBColor.from_string(value)
+    for name in ("Beslut", "Tjänsteskrivelse"):
+        p_pr = styles[name].element.pPr if name in styles else None
+        borders = p_pr.find(qn("w:pBdr")) if p_pr is not None else None
+        for line in borders if borders is not None else ():
+            line.set(qn("w:color"), value)
+
+
+def add_markdown(target: Any, document: DocxDocument, markdown: str, charts: Mapping[str, Any] | None = None,
+                 text_width: int | None = None) -> None:
     """Append Markdown to a python-docx container (document, cell or docxtpl subdoc).
 
     `![alt](diagram:NAME)` becomes the PNG of `charts[NAME]` with the alt text as its description.
+    `text_width` (EMU): the page's width between its margins, which tables fill (default A4 in base.docx).
     """
-    _Converter(target, document, charts).convert(markdown_parser().parse(markdown))
+    _Converter(target, document, charts, text_width).convert(markdown_parser().parse(markdown))
 
 
 

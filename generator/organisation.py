@@ -3,6 +3,7 @@ and the delegation order (who may decide each measure)."""
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from dataclasses import dataclass
@@ -12,8 +13,9 @@ from typing import Any
 
 from .case import Source, read_yaml
 from .errors import Problem
+from .placeholders import left_in, placeholder_context
 from .resources import bundled
-from .schema import find_schema, schema_dirs, validate
+from .schema import find_schema, regex_problem, schema_dirs, validate
 
 PROFILE_NAME = "organisation.yaml"
 
@@ -45,11 +47,29 @@ def profile_path(case_path: Path, data: dict[str, Any], explicit: Path | None) -
         return explicit
     named = data.get("organisation")
     if isinstance(named, str):
-        return (case_path.parent / named).resolve()
+        return Path(os.path.abspath(case_path.parent / named))  # absolute, without following links (a loop fails when read)
     beside = case_path.parent / PROFILE_NAME
     if beside.is_file():
         return beside
     return bundled("examples") / PROFILE_NAME
+
+
+def uses_example_profile(case_path: Path, data: dict[str, Any], explicit: Path | None) -> bool:
+    """Whether the case falls back to the bundled example profile because none is given."""
+    return explicit is None and not isinstance(data.get("organisation"), str) and not (case_path.parent / PROFILE_NAME).is_file()
+
+
+def example_profile_warning(profile: dict[str, Any], path: Path) -> str:
+    """What `validate` and `render` say when a case has no profile of its own."""
+    region = profile.get("region") or "exempelregionen"
+    return (f"ingen organisationsprofil är angiven (varken --organisation, fältet 'organisation:' eller {PROFILE_NAME} i "
+            f"ärendets mapp), så exempelprofilen för den påhittade {region} används ({path}) och dokumenten märks EXEMPEL; "
+            f"ange er egen profil")
+
+
+def is_profile(data: Any) -> bool:
+    """An organisation profile (rather than a case, team or report file)."""
+    return isinstance(data, dict) and "arende" not in data and "region" in data and "namnder" in data
 
 
 def load_profile(path: Path) -> tuple[Profile, list[Problem]]:
@@ -77,14 +97,14 @@ def _cached_profile(path: Path, mtime_ns: int, size: int) -> tuple[Profile, tupl
 def _load_profile(path: Path) -> tuple[Profile, list[Problem]]:
     source: Source = read_yaml(path, what="organisationsprofilen")
     dirs = schema_dirs()
-    data, problems = validate(source, find_schema("organisation", dirs) or {}, dirs)
+    schema = find_schema("organisation", dirs) or {}
+    data, problems = validate(source, schema, dirs)
+    problems += left_in(data, schema, source, placeholder_context(dirs))
     profile = Profile(data, source.name, source.lines)
     pattern = profile.get("diarienummer_monster")
     if isinstance(pattern, str):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            problems.append(source.problem(("diarienummer_monster",), f"ogiltigt reguljärt uttryck ({exc})"))
+        if (wrong := regex_problem(pattern)) is not None:
+            problems.append(source.problem(("diarienummer_monster",), wrong))
         else:
             example = profile.get("diarienummer_exempel")
             if isinstance(example, str) and not re.fullmatch(pattern, example):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -14,12 +15,15 @@ from . import __version__, languages, leaks
 from .case import Source, is_date, read_yaml
 from .charts import case_charts
 from .context import build_context, has_secret_data, strip_internal, strip_marked
-from .errors import DataError, InputError, MallgenError, Problem, UsageError
+from .errors import DataError, InputError, MallgenError, Problem, UsageError, working_on
 from .formatting import find_personnummer, mask_personnummer, public_numbers
+from .indicators import read_indicators
 from .leaks import duplicated_internal_text
-from .organisation import board, load_profile, profile_path
+from .organisation import board, example_profile_warning, is_profile, load_profile, profile_path, uses_example_profile
+from .placeholders import left_in, placeholder_context
 from .rules import check, refused_personnummer
 from .schema import case_schema, schema_digest, schema_dirs, section_key, validate
+from .team import check_team, is_team_file, team_context, team_folder, team_title
 from .templates import (
     CASE_TYPES,
     DocumentTemplate,
@@ -65,10 +69,26 @@ class Case:
     warnings: list[Problem]
     # Per document id: its confidential attachments that have data (they are numbered in its letter).
     attachments: dict[str, list[DocumentTemplate]] = field(default_factory=dict)
+    # What documents see that comes from other files: a section's indicator tables (`indikatorer`,
+    # by section key), a team's routine cases (`bedomningar`). Part of the data hash.
+    derived: dict[str, Any] = field(default_factory=dict)
+    # A team file (`team:`, `ar:`) names its own output folder (team.team_folder); a case uses its id.
+    folder: str | None = None
 
     @property
     def id(self) -> str:
-        return str(self.data["arende"]["id"])
+        """The name of the output folder: the case id, or a team file's folder."""
+        return self.folder or str(self.data["arende"]["id"])
+
+    @property
+    def is_team(self) -> bool:
+        return self.folder is not None and "arende" not in self.data
+
+    @property
+    def diarienummer(self) -> str | None:
+        """The case's diarienummer; a team file's, when its planning is registered."""
+        value = self.data.get("diarienummer") if self.is_team else self.data["arende"].get("diarienummer")
+        return str(value) if value else None
 
 
 @dataclass(frozen=True)
@@ -91,8 +111,10 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
     return chosen
 
 
-def data_hash(data: dict[str, Any], profile: dict[str, Any]) -> str:
-    canonical = json.dumps({"arende": data, "organisation": profile}, sort_keys=True, default=str, ensure_ascii=False)
+def data_hash(data: dict[str, Any], profile: dict[str, Any], derived: dict[str, Any] | None = None) -> str:
+    """One hash over everything a case's documents are made from (`derived`: data read from other files)."""
+    content = {"arende": data, "organisation": profile, **({"underlag": derived} if derived else {})}
+    canonical = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -102,15 +124,14 @@ def load_case(path: Path, options: Options, source: Source | None = None) -> tup
     `source`: the file already parsed (a template's sample merged with its base), not read again.
     """
     _check_documents(options)
+    # A template's sample (passed in) may show the skeleton's placeholders; a case file may not.
+    from_file = source is None
     source = read_yaml(path) if source is None else source
-    if "arende" not in source.data and isinstance(source.data.get("team"), dict):
-        year = source.data.get("ar") if isinstance(source.data.get("ar"), int) else "ÅÅÅÅ"
-        raise InputError(f"{path}: det här är ett teamunderlag till årsrapporten, inte en ärendefil. "
-                         f"Kontrollera det med: mallgen report --year {year} {path} --kontrollera")
-    if "arende" not in source.data and "region" in source.data and "namnder" in source.data:
-        raise InputError(f"{path}: det här är en organisationsprofil, inte en ärendefil. Ärendet pekar ut den med 'organisation:', "
-                         "eller ange den med --organisation.")
-    return _check_case(path, source, options)
+    if is_team_file(source.data):
+        return _load_team(path, source, options, from_file)
+    if is_profile(source.data):
+        return None, check_profile(path)
+    return _check_case(path, source, options, from_file)
 
 
 def _check_documents(options: Options) -> None:
@@ -120,11 +141,11 @@ def _check_documents(options: Options) -> None:
             template = find_template(doc_id, options.dirs)
         except InputError as exc:
             raise UsageError(str(exc)) from None
-        if template.source != "arende":
+        if template.source == "arsrapport":
             raise UsageError(f"dokumentet '{doc_id}' sammanställs ur ett helt års underlag med 'mallgen report --year ÅÅÅÅ INDATA...', inte ur en ärendefil.")
 
 
-def _check_case(path: Path, source: Source, options: Options, in_folder: bool = False) -> tuple[Case | None, list[Problem]]:
+def _check_case(path: Path, source: Source, options: Options, from_file: bool = True, in_folder: bool = False) -> tuple[Case | None, list[Problem]]:
     """A case file found in a folder is one of many: `-d` asks for the documents it has data for
     (not that it must have them), and one with no document yet is returned without documents."""
     known = catalogue(options.dirs)
@@ -135,12 +156,22 @@ def _check_case(path: Path, source: Source, options: Options, in_folder: bool = 
         named_in_case = options.organisation is None and "organisation" in source.data
         where = f"{path}:{source.line_of(('organisation',))}: organisation:" if named_in_case else f"{path}:"
         raise InputError(f"{where} organisationsprofilen kunde inte läsas: {exc}") from None
+    if any(not p.warning for p in problems):
+        return None, problems  # nothing of the case can be checked against a broken profile
+    if from_file and uses_example_profile(path, source.data, options.organisation):  # samples are the example region's
+        problems.append(source.problem((), example_profile_warning(profile, profile_file), warning=True))
     sdirs = schema_dirs(options.templates)
-    schema = case_schema(list(known), set() if in_folder else {known[d].section_id for d in options.documents}, sdirs)
+    own = case_documents(known)
+    asked = [d for d in options.documents if d in own]
+    if not in_folder:
+        problems += _from_other_input(options.documents, known, source, "team", "ett teamunderlag (team:, ar:)", "en ärendefil")
+    schema = case_schema(own, set() if in_folder else {known[d].section_id for d in asked}, sdirs)
     data, case_problems = validate(source, schema, sdirs, profile.get("diarienummer_monster"))
     problems += case_problems
     problems += check(data, source, profile, malformed=any(not p.warning for p in case_problems))
-    chosen = options.documents or [d for d in known if section_key(d) in data and not known[d].confidential]
+    if from_file:
+        problems += left_in(data, schema, source, placeholder_context(sdirs))
+    chosen = asked or ([] if options.documents else [d for d in own if section_key(d) in data and not known[d].confidential])
     if in_folder:  # one case of many: the chosen documents it has data for
         chosen = [d for d in chosen if section_key(known[d].section_id) in data]
     attachments = {
@@ -176,9 +207,56 @@ def _check_case(path: Path, source: Source, options: Options, in_folder: bool = 
         problems.append(source.problem((), "ärendet har ännu inga uppgifter för något dokument; fyll i en dokumentsektion, "
                                        "t.ex. 'kallelse_dialogmote:' (i en fil från 'mallgen new': ta bort '# ' framför "
                                        "sektionens rader; se 'mallgen documents')"))
+    derived: dict[str, Any] = {}
+    if not any(not p.warning for p in problems):
+        derived, found = read_indicators(documents, data, source, path)
+        problems += found
     if any(not p.warning for p in problems):
         return None, problems
-    return Case(source, data, schema, profile, documents, data_hash(data, profile), problems, attachments), problems
+    return Case(source, data, schema, profile, documents, data_hash(data, profile, derived), problems, attachments, derived), problems
+
+
+def case_documents(known: dict[str, DocumentTemplate]) -> list[str]:
+    """The documents made from a case file (`underlag: arende`), in catalogue order."""
+    return [doc_id for doc_id, template in known.items() if template.source == "arende"]
+
+
+def _from_other_input(documents: list[str], known: dict[str, DocumentTemplate], source: Source, kind: str,
+                      made_from: str, given: str) -> list[Problem]:
+    """A document asked for with -d that is made from another kind of input file than this one."""
+    return [source.problem((), f"dokumentet '{doc_id}' ({known[doc_id].title}) görs ur {made_from}, inte ur {given}")
+            for doc_id in documents if known[doc_id].source == kind]
+
+
+def _load_team(path: Path, source: Source, options: Options, from_file: bool = True, in_folder: bool = False) -> tuple[Case | None, list[Problem]]:
+    """A team file: its planning documents, and the assessment compiled from its routine cases.
+    `from_file`: read from disk (not a template's sample), so skeleton placeholders left in are errors.
+    `in_folder`: one input of many, so -d naming only case documents is no error here."""
+    known = catalogue(options.dirs)
+    problems = [] if in_folder else _from_other_input(options.documents, known, source, "arende", "en ärendefil (arende:)", "ett teamunderlag")
+    sdirs = schema_dirs(options.templates)
+    checked = check_team(path, source, known, [d for d in options.documents if known[d].source == "team"], sdirs, options.organisation)
+    if from_file and checked.data is not None and uses_example_profile(path, source.data, options.organisation):
+        problems.append(source.problem((), example_profile_warning(checked.profile, profile_path(path, source.data, options.organisation)), warning=True))
+    problems += checked.problems
+    if from_file and checked.data is not None:
+        problems += left_in(checked.data, checked.schema, source, placeholder_context(sdirs))
+    if checked.data is None or any(not p.warning for p in problems):
+        return None, problems
+    case = Case(source, checked.data, checked.schema, checked.profile, checked.documents,
+                data_hash(checked.data, checked.profile, checked.derived), problems, {}, checked.derived, team_folder(checked.data))
+    return case, problems
+
+
+def check_profile(path: Path) -> list[Problem]:
+    """An organisation profile given where a case file is expected: checked as a profile (its own
+    problems, with its lines), and said to be one, rather than reported as a broken case."""
+    _, problems = load_profile(path)
+    if any(not p.warning for p in problems):
+        return problems
+    return [*problems, Problem(str(path), 0, "", "det här är en organisationsprofil, inte en ärendefil; den är giltig. Ärenden "
+                                              "använder den med fältet 'organisation:', med --organisation eller när den ligger "
+                                              "bredvid dem som organisation.yaml", warning=True)]
 
 
 def _wrong_case_type(documents: list[DocumentTemplate], data: dict[str, Any], source: Source) -> list[Problem]:
@@ -275,22 +353,29 @@ def check_inputs(paths: list[Path], options: Options, advance: Callable[[], obje
     skipped: list[Skipped] = []
     for path, in_folder in files:
         try:
-            if in_folder and path.is_dir():
-                raise InputError(f"{path}: mappen innehåller inga ärendefiler (.yaml).")
-            if in_folder:
-                source = read_yaml(path)
-                reason = _not_a_case(source.data)
-                if reason:
-                    skipped.append(Skipped(path, reason))
-                    continue
-                case, found = _check_case(path, source, options, in_folder=True)
-                if case is not None and not case.documents:
-                    problems += found
-                    wanted = "för de valda dokumenten (-d)" if options.documents else "för något dokument"
-                    skipped.append(Skipped(path, f"ärendet har inga uppgifter {wanted} ännu – hoppas över"))
-                    continue
-            else:
-                case, found = load_case(path, options)
+            with working_on(path):
+                if in_folder and path.is_dir():
+                    raise InputError(f"{path}: mappen innehåller inga ärendefiler (.yaml).")
+                if in_folder:
+                    source = read_yaml(path)
+                    reason = _not_a_case(source.data)
+                    if reason:
+                        skipped.append(Skipped(path, reason))
+                        continue
+                    if is_team_file(source.data) and options.documents and not any(catalogue(options.dirs)[d].source == "team" for d in options.documents):
+                        skipped.append(Skipped(path, "teamunderlaget har inget av de valda dokumenten (-d) – hoppas över"))
+                        continue
+                    if is_team_file(source.data):
+                        case, found = _load_team(path, source, options, in_folder=True)
+                    else:
+                        case, found = _check_case(path, source, options, in_folder=True)
+                    if case is not None and not case.documents:
+                        problems += found
+                        wanted = "för de valda dokumenten (-d)" if options.documents else "för något dokument"
+                        skipped.append(Skipped(path, f"{'teamunderlaget' if case.is_team else 'ärendet'} har inga uppgifter {wanted} ännu – hoppas över"))
+                        continue
+                else:
+                    case, found = load_case(path, options)
         except InputError as exc:
             failures.append(str(exc))
             continue
@@ -301,19 +386,19 @@ def check_inputs(paths: list[Path], options: Options, advance: Callable[[], obje
         if case is not None:
             cases.append(case)
     problems += _shared_case_ids(cases)
+    problems = list(dict.fromkeys(problems))  # a routine case read for its team's assessment and on its own reports once
     if failures or any(not p.warning for p in problems):
         raise DataError(problems, failures)
     return Checked(cases, problems, skipped)
 
 
 def _not_a_case(data: dict[str, Any]) -> str | None:
-    """Why a YAML file found in a folder is no case file, or None when it is one (or should be)."""
-    if "arende" in data:
+    """Why a YAML file found in a folder is neither a case file nor a team file, or None when it
+    is one (or should be)."""
+    if "arende" in data or is_team_file(data):
         return None
-    if "region" in data and "namnder" in data:
+    if is_profile(data):
         return "organisationsprofil, inget ärende – hoppas över"
-    if isinstance(data.get("team"), dict):
-        return "teamunderlag till årsrapporten (mallgen report), inget ärende – hoppas över"
     if isinstance(data.get("rapport"), dict):
         return "rapportfil till årsrapporten (mallgen report), inget ärende – hoppas över"
     return None  # checked as a case: the user is told what is missing
@@ -325,7 +410,11 @@ def _shared_case_ids(cases: list[Case]) -> list[Problem]:
     problems: list[Problem] = []
     for case in cases:
         first = seen.setdefault(case.id, case)
-        if first is not case:
+        if first is not case and case.is_team:
+            message = (f"det finns redan ett teamunderlag för {case.data['team']['avtalsomrade']} {case.data['ar']} "
+                       f"({first.source.name}); två teamunderlag kan inte dela mappen {case.id}")
+            problems.append(case.source.problem(("team", "avtalsomrade"), message))
+        elif first is not case:
             message = f"ärende-id '{case.id}' används redan i {first.source.name}; två ärenden kan inte dela mapp"
             problems.append(case.source.problem(("arende", "id"), message))
     return problems
@@ -393,29 +482,56 @@ def document_date(data: dict[str, Any], document_id: str) -> Any:
 def document_meta(case: Case, document: DocumentTemplate) -> DocumentMeta:
     from .render import DocumentMeta  # rendering only: `validate` starts without Markdown and the renderers
 
-    title = case.data["arende"]["rubrik"]
+    if case.is_team:
+        title, date = team_title(case.data), document_date(case.data, document.section_id) or dt.date(case.data["ar"], 1, 1)
+    else:
+        title, date = case.data["arende"]["rubrik"], document_date(case.data, document.section_id)
     meta = DocumentMeta.of(
         document, case.profile,
         case_title=title if document.internal else mask_personnummer(title, public_numbers(case.data)),
         case_id=case.id,
-        diarienummer=case.data["arende"]["diarienummer"],
-        date=document_date(case.data, document.section_id),
+        diarienummer=case.diarienummer or NO_DIARIENUMMER,
+        date=date,
         data_hash=case.data_hash,
     )
     if document.language is not None and document.language != languages.SWEDISH:
         spoken = languages.language(document, document.language)
         meta = replace(meta, lang=spoken["lang"], direction=spoken["riktning"], language_name=spoken["namn"])
-    return meta
+    return replace(meta, draft=draft_marking(case.data, document))
+
+
+NO_DIARIENUMMER = "–"  # a team's planning that is not registered
+# Review statuses (definitioner.yaml, `granskning`) before the recipient approved the text.
+DRAFT_STATUSES = ("utkast", "for_granskning")
+DRAFT_MARKING = "Utkast – för granskning"
+
+
+def draft_marking(data: dict[str, Any], document: DocumentTemplate) -> str | None:
+    """"Utkast – för granskning" on every page of a document whose section's review status
+    (`granskning.status`) says it is not approved yet; the layout prints it beside the other markings."""
+    section = data.get(section_key(document.section_id))
+    review = section.get("granskning") if isinstance(section, dict) else None
+    status = review.get("status") if isinstance(review, dict) else None
+    return DRAFT_MARKING if status in DRAFT_STATUSES else None
 
 
 def document_context(case: Case, document: DocumentTemplate) -> dict[str, Any]:
     """What the template of `document` sees for this case (its section, letter parts, mandates)."""
-    return build_context(case.data, case.schema, document, case.profile, case.data_hash, case.attachments.get(document.section_id, []))
+    if case.is_team:
+        return team_context(case.data, case.schema, document, case.profile, case.data_hash, case.derived)
+    context = build_context(case.data, case.schema, document, case.profile, case.data_hash, case.attachments.get(document.section_id, []))
+    context["indikatorer"] = case.derived.get("indikatorer", {}).get(section_key(document.section_id), [])
+    return context
 
 
 def render_document(case: Case, document: DocumentTemplate, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Rendered]:
     """All requested formats of one document, in memory."""
-    from .render import render_markdown, to_formats
+    with working_on(f"{case.source.name} ({document.id})"):
+        return _render_document(case, document, formats, dirs)
+
+
+def _render_document(case: Case, document: DocumentTemplate, formats: tuple[str, ...], dirs: tuple[Path, ...]) -> list[Rendered]:
+    from .render import body_size_problem, render_markdown, to_formats  # rendering only (see document_meta)
 
     context = document_context(case, document)
     # A document's charts (charts.CASE_CHARTS) are drawn only when a format needs them; the
@@ -424,6 +540,8 @@ def render_document(case: Case, document: DocumentTemplate, formats: tuple[str, 
     context["diagram"] = {name: chart.alt for name, chart in charts.items()}
     meta = document_meta(case, document)
     body = render_markdown(document, context, dirs)
+    if (too_long := body_size_problem(body, document)) is not None:
+        raise DataError([case.source.problem((section_key(document.section_id),), too_long)])
     marking = secrecy_marking(case, document, body, meta.date)
     if marking is not None:
         body = render_secrecy(marking, context, dirs) + "\n" + body
@@ -451,21 +569,23 @@ def secrecy_marking(case: Case, document: DocumentTemplate, body: str, date: Any
     trader's organisationsnummer (a personnummer) is no patient data and marks nothing.
     The date defaults to the document's date, the authority to the responsible board.
     """
-    given = case.data["arende"].get("sekretess")
+    given = (case.data.get("arende") or {}).get("sekretess")
     holds_personnummer = find_personnummer(body, public_numbers(case.data)) or leaks.MASKED.search(body)
     if not isinstance(given, dict) and not document.confidential and not holds_personnummer:
         return None
     given = dict(given) if isinstance(given, dict) else {}
     if document.secrecy:
         given["bestammelse"] = document.secrecy
-    contract = case.data.get("avtal") or {}
-    responsible = board(case.profile, contract.get("namnd", "")) or {}
+    board_id = (case.data.get("avtal") or {}).get("namnd") or (case.data.get("team") or {}).get("namnd") or ""
+    responsible = board(case.profile, board_id) or {}
     authority = ", ".join(x for x in (responsible.get("namn"), case.profile.get("region")) if x)
     provision = str(given.get("bestammelse") or DEFAULT_PROVISION)
+    # Read from the case itself, not the masked context: mask what leaves the team here too.
+    shown = (lambda text: text) if document.internal else (lambda text: mask_personnummer(text, public_numbers(case.data)))
     return {
-        "bestammelse": re.sub(r"\bOSL\b", OSL, provision),
+        "bestammelse": shown(re.sub(r"\bOSL\b", OSL, provision)),
         "datum": given.get("datum") or date,
-        "myndighet": given.get("myndighet") or authority,
+        "myndighet": shown(str(given.get("myndighet") or authority)),
     }
 
 

@@ -21,17 +21,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import jinja2
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
+from markupsafe import Markup
 from mdit_py_plugins.container import container_plugin
 
+from .errors import TemplateError
 from .resources import bundled
 from .templates import LAYOUT, DocumentTemplate, Kind, Markdown, environment, template_error
 
 # Blocks a template can mark with `::: name` … `:::`; each has a look in HTML and a style in DOCX.
-CONTAINERS = ("mottagare", "avsandare", "signatur", "beslut", "sekretess", "exempel", "kopia", "bilagor", "tjansteskrivelse")
+CONTAINERS = ("mottagare", "avsandare", "signatur", "beslut", "sekretess", "exempel", "kopia", "bilagor", "tjansteskrivelse", "kvittens")
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 CHART_SCHEME = "diagram:"  # `![alt text](diagram:NAME)`: a chart passed to the renderer, never a file
 PDF_LANGUAGE = "sv-SE"  # the catalog /Lang and dc:language of every PDF; HTML says lang="sv"
@@ -56,6 +57,9 @@ class DocumentMeta:
     # The secrecy marking as one line (provision, date, authority), repeated in the running header
     # of every page; None when the document holds nothing confidential.
     secrecy: str | None = None
+    # "Utkast – för granskning" on every page of a document its recipient has not approved yet
+    # (the section's review status, pipeline.draft_marking); None otherwise.
+    draft: str | None = None
     # A translated document (see `languages`): its BCP 47 tag, direction and Swedish name; None: Swedish.
     lang: str | None = None
     direction: str = "ltr"
@@ -104,6 +108,13 @@ class DocumentMeta:
     def keywords(self) -> list[str]:
         return [self.diarienummer, self.template_id, "avtalsuppföljning"]
 
+    def as_context(self) -> dict[str, Any]:
+        """`meta` in a layout: the facts and the derived values as plain data (a layout is a
+        template like any other and sees no objects)."""
+        facts = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "organisation"}
+        return {**facts, "internal": self.internal, "full_title": self.full_title, "pdf_language": self.pdf_language,
+                "rtl": self.rtl, "keywords": self.keywords}
+
 
 def _safe_link(url: str) -> bool:
     """Only web and mail links; never file:, javascript:, data: or anything else."""
@@ -119,6 +130,7 @@ def markdown_parser() -> MarkdownIt:
         parser.use(container_plugin, name=name)
     parser.validateLink = _safe_link  # type: ignore[method-assign]  # markdown-it-py's documented hook
     parser.core.ruler.push("header_scope", _header_scope)
+    parser.core.ruler.push("stray_breaks", _stray_breaks)
     parser.core.ruler.push("email_links", _link_email_addresses)
     parser.add_render_rule("image", _render_image)  # charts; any other image via _image_as_text
     return parser
@@ -130,11 +142,43 @@ def _image_as_text(renderer: Any, tokens: Any, index: int, options: Any, env: An
     return escapeHtml(renderer.renderInlineAsText(tokens[index].children or [], options, env))
 
 
+def _stray_breaks(state: Any) -> None:
+    """A line break a template left with nothing after it never shows: at the end of a paragraph
+    CommonMark keeps its backslash as text, and two in a row make an empty line. Both happen when an
+    optional value is missing (a contact without phone or e-mail), so they are dropped here, once
+    for every template and format."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        children = [c for i, c in enumerate(token.children)
+                    if not (c.type == "hardbreak" and (i == 0 or token.children[i - 1].type in ("hardbreak", "softbreak")))]
+        while children and children[-1].type in ("hardbreak", "softbreak"):
+            children.pop()
+        trailing = len(token.content) - len(token.content.rstrip("\\"))
+        if trailing % 2 == 1 and children and children[-1].type == "text" and children[-1].content.endswith("\\"):
+            children[-1].content = children[-1].content[:-1].rstrip()  # an odd backslash: a break marker, not an escaped "\\"
+        token.children = children
+
+
 def _header_scope(state: Any) -> None:
     """Markdown tables only have a header row: every `th` heads its column (WCAG 1.3.1, H63)."""
     for token in state.tokens:
         if token.type == "th_open":
             token.attrSet("scope", "col")
+
+
+# A document's Markdown body, at most: about 200 pages. The largest real document (an annual report
+# of a region's every contract) is a tenth of it; a PDF of this size takes half a minute, of ten
+# times it (a legal but absurd 2 MB case) twenty minutes and gigabytes.
+MAX_BODY = 600_000
+
+
+def body_size_problem(body: str, document: DocumentTemplate) -> str | None:
+    """Why `body` is too long to lay out, in Swedish, or None."""
+    if len(body) <= MAX_BODY:
+        return None
+    size, limit = (f"{n:,}".replace(",", "\u00a0") for n in (len(body), MAX_BODY))
+    return f"dokumentet '{document.id}' blir {size} tecken långt (högst {limit}, ungefär 200 sidor); korta fritexterna eller dela upp uppgifterna"
 
 
 # An e-mail address as people write it (Swedish letters in names too), ending in a top-level domain, so
@@ -183,8 +227,12 @@ def render_markdown(template: DocumentTemplate, context: dict[str, Any], dirs: t
 
 
 def to_markdown_file(body: str, meta: DocumentMeta, dirs: tuple[Path, ...]) -> str:
-    """The .md output: a plain header (organisation, diarienummer, date) above the body."""
-    return _render_layout(dirs, "markdown", "dokument.md", body=Markdown(body), meta=meta, org=meta.organisation)
+    """The .md output, plain text for e-mail: a plain header (organisation, diarienummer, date) above
+    the body without `:::` blocks, backslash breaks or escapes (see generator/plain_text.py)."""
+    from .plain_text import to_plain_text
+
+    text = to_plain_text(markdown_parser().parse(body))
+    return _render_layout(dirs, "markdown", "dokument.md", body=Markdown(text), meta=meta.as_context(), org=meta.organisation)
 
 
 def markdown_to_html(markdown: str, charts: Mapping[str, Any] | None = None) -> str:
@@ -214,13 +262,33 @@ def to_html(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], for_pdf: bool
     css = (bundled("mallar") / LAYOUT / "stil.css").read_text(encoding="utf-8")
     user_css = next((d / LAYOUT / "stil.css" for d in dirs[:-1] if (d / LAYOUT / "stil.css").is_file()), None)
     if user_css is not None:
-        css += "\n" + user_css.read_text(encoding="utf-8")
+        css += "\n" + style_sheet(user_css)
     fonts = bundled("fonts") if for_pdf else None
     return _render_layout(
         dirs, "markup", "dokument.html",
-        body=markdown_to_html(body, charts), meta=meta, org=meta.organisation, css=css,
+        body=markdown_to_html(body, charts), meta=meta.as_context(), org=meta.organisation, css=css,
         for_pdf=for_pdf, fonts=fonts.as_uri() if fonts else "",
     )
+
+
+MAX_CSS_BYTES = 1024 * 1024  # a style sheet is a few kB
+
+
+def style_sheet(path: Path) -> str:
+    """A user's style sheet, safe to put inside `<style>`: `<` is written as the CSS escape `\\3c `,
+    which means the same in a CSS string and cannot end the element (`</style><script>`)."""
+    try:
+        if path.stat().st_size > MAX_CSS_BYTES:
+            raise TemplateError(path, None, f"stilmallen är för stor (högst {MAX_CSS_BYTES // 1024} kB)")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise TemplateError(path, line, "stilmallen är inte sparad som UTF-8; spara den som UTF-8 i din textredigerare") from None
+    except OSError as exc:
+        from .errors import os_reason
+
+        raise TemplateError(path, None, f"stilmallen kan inte läsas ({os_reason(exc)})") from None
+    return text.replace("<", "\\3c ")
 
 
 def _render_layout(dirs: tuple[Path, ...], kind: Kind, name: str, **context: Any) -> str:
@@ -345,19 +413,33 @@ def to_docx(body: str, meta: DocumentMeta, dirs: tuple[Path, ...], charts: Mappi
     """Stage 2b: the Markdown body as a docxtpl subdocument inside base.docx, reproducible bytes."""
     from docxtpl import DocxTemplate
 
-    from .markdown_docx import add_markdown, set_language
+    from .markdown_docx import MissingStyleError, add_markdown, apply_profile_colour, set_language
 
     base = _find_layout_file(dirs, meta.template_id, "base.docx")
-    template = DocxTemplate(str(base))
-    subdoc = template.new_subdoc()
-    add_markdown(subdoc.subdocx, subdoc.subdocx, body, charts)
+    try:
+        template = DocxTemplate(str(base))
+        subdoc = template.new_subdoc()
+        section = template.get_docx().sections[0]
+        width = section.page_width - section.left_margin - section.right_margin if section.page_width else None
+    except Exception as exc:  # python-docx raises many kinds for a file that is no Word document
+        raise TemplateError(base, None, f"Word-mallen kan inte läsas: den är ingen giltig DOCX-fil ({type(exc).__name__}). "
+                            "Spara den på nytt som Word-dokument (.docx)") from None
+    try:
+        apply_profile_colour(template.get_docx(), str(meta.organisation.get("farg") or ""))  # before boxes copy borders
+        add_markdown(subdoc.subdocx, subdoc.subdocx, body, charts, text_width=width)
+    except MissingStyleError as exc:
+        raise TemplateError(base, None, f"Word-mallen saknar formatmallen '{exc.name}'; utgå från den inbyggda "
+                            "mallar/_layout/base.docx, som har alla formatmallar dokumenten använder") from None
     if meta.lang is not None:
         set_language(subdoc.subdocx, meta.lang, rtl=meta.rtl)
+    # The body goes in as its WordprocessingML text, never as the Subdoc: its python-docx document
+    # has a save() that writes anywhere, and a layout is a template like any other.
+    body_xml = Markup(str(subdoc))
     try:
-        template.render({"body": subdoc, "meta": meta, "org": meta.organisation}, jinja_env=environment(dirs, "markup"))
-    except jinja2.TemplateError as exc:
+        template.render({"body": body_xml, "meta": meta.as_context(), "org": meta.organisation}, jinja_env=environment(dirs, "markup"))
+    except Exception as exc:  # as in render_markdown; the XML of a DOCX has no line numbers worth naming
         error = template_error(exc)
-        raise type(error)(base, None, str(exc)) from None
+        raise TemplateError(base, None, str(error).split(": mallfel: ", 1)[-1]) from None
     buffer = io.BytesIO()
     template.save(buffer)
     return normalize_zip(buffer.getvalue(), {"docProps/core.xml": core_properties(meta), **word_native(buffer.getvalue())})
@@ -379,7 +461,9 @@ def to_formats(body: str, meta: DocumentMeta, formats: tuple[str, ...], dirs: tu
             content = to_html(body, meta, dirs, charts=charts).encode("utf-8")
         elif extension == "pdf":
             page = to_html(body, meta, dirs, for_pdf=True, charts=charts)
-            out.append((extension, to_pdf(page, meta, dirs), html_text(page)))
+            # The scan reads the page WeasyPrint lays out, and what the XMP metadata says of the document.
+            metadata = "\n".join([meta.full_title, meta.author, meta.diarienummer, meta.case_id, *meta.keywords])
+            out.append((extension, to_pdf(page, meta, dirs), html_text(page) + "\n" + metadata))
             continue
         else:
             content = to_docx(body, meta, dirs, charts=charts)

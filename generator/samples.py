@@ -78,7 +78,7 @@ def load_sample(template: DocumentTemplate, dirs: tuple[Path, ...]) -> SampleSou
     data = dict(sample.data)
     base_name = data.pop(BASE_KEY, None)
     if base_name is None:
-        return SampleSource(sample.path, data, sample.lines)
+        return SampleSource(sample.path, data, sample.lines, sample.written)
     base_file = find_base(str(base_name), dirs)
     if base_file is None:
         searched = ", ".join(str(d / BASES) for d in dirs)
@@ -86,7 +86,8 @@ def load_sample(template: DocumentTemplate, dirs: tuple[Path, ...]) -> SampleSou
     base = read_yaml(base_file, what="grundexemplet")
     overridden = {p for p in sample.lines if p and not _both_mappings(p, base.data, sample.data)}
     lines = {p: n for p, n in sample.lines.items() if p != (BASE_KEY,)}
-    return SampleSource(sample.path, merge(base.data, data), lines, base=base, overridden=overridden)
+    written = {**{p: t for p, t in base.written.items() if p not in overridden}, **sample.written}
+    return SampleSource(sample.path, merge(base.data, data), lines, written, base=base, overridden=overridden)
 
 
 def _both_mappings(path: FieldPath, base: Any, sample: Any) -> bool:

@@ -20,22 +20,19 @@ import datetime as dt
 import os
 import re
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cerberus
 import yaml
 
 from .errors import OutputError, UsageError, os_reason
 from .json_schema import FILE_NAME
-from .schema import DEFINITIONS, PROFILE_SCHEMA, case_schema, find_schema, schema_dirs, section_key, team_schema
+from .placeholders import Placeholders, placeholder, placeholder_context, skipped
+from .schema import PROFILE_SCHEMA, case_schema, find_schema, schema_dirs, section_key, team_schema
 from .templates import CASE_TYPES, SOURCE_NAME, DocumentTemplate, catalogue, handbook_section, template_dirs
 
 KINDS = ("fordjupad", "lopande", "team", "organisation", "mall")
 WIDTH = 96
-PLACEHOLDER_DATE = dt.date(2026, 1, 1)
-_CHECK_PLACEHOLDERS = {"orgnr": "559123-4561", "hsaid": "SE5591234561-0001", "avvikelse_ref": "A1"}
 _AUDIENCE_PHRASES = {
     "intern": "Internt dokument",
     "extern": "Skickas till vårdgivaren",
@@ -45,7 +42,7 @@ _AUDIENCE_PHRASES = {
 _INTRO_CASE = """\
 Så här fyller du i filen:
   1. Fyll i grunduppgifterna nedan. Byt ut varje "Ange ..." och varje platshållare (datum
-     2026-01-01, diarienummer, postnummer och så vidare).
+     2026-01-01, diarienummer, postnummer och så vidare); validate pekar ut dem som står kvar.
   2. Rader som börjar med "# " följt av ett fältnamn, till exempel "# titel: ...", är valfria
      fält. Ta bort "# " för att använda fältet.
   3. Längst ner finns en sektion per dokument. De är bortkommenterade tills ärendet når
@@ -56,7 +53,7 @@ Så här fyller du i filen:
      Så länge ingen dokumentsektion är ifylld svarar validate att ärendet inte har uppgifter
      för något dokument. Det är väntat för en ny fil.
 
-Datum skrivs ÅÅÅÅ-MM-DD utan citattecken. Fält märkta "Markdown" får innehålla listor,
+Datum skrivs ÅÅÅÅ-MM-DD. Fält märkta "Markdown" får innehålla listor,
 **fetstil**, länkar och tabeller; skriv dem efter "|" på egna rader med indrag. Fält märkta
 "INTERNT" lämnar aldrig teamet: de tas bort ur dokument till vårdgivaren och till nämnden.
 Alla dokument och sektioner: se 'mallgen documents'. Med schemat (första raden; skapa det
@@ -78,12 +75,6 @@ _INTRO_PROFILE = """\
 Allt som skiljer en region från en annan står här; mallarna behöver inte ändras. Rader som
 börjar med "# " följt av ett fältnamn är valfria fält. Lägg filen som organisation.yaml
 bredvid ärendefilerna, eller ange den med --organisation eller fältet 'organisation:'."""
-
-
-@dataclass(frozen=True)
-class _Context:
-    definitions: dict[str, Any]
-    diarienummer: str  # the example profile's diarienummer, a placeholder its pattern accepts
 
 
 def skeleton(kind: str, templates: Path | None = None) -> str:
@@ -111,17 +102,11 @@ def skeleton(kind: str, templates: Path | None = None) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _context(sdirs: list[Path]) -> _Context:
-    from .resources import bundled
-
-    definitions = find_schema(DEFINITIONS, sdirs) or {}
-    for name, definition in definitions.items():  # the same registry validation uses
-        cerberus.schema_registry.add(name, definition)
-    profile = yaml.safe_load((bundled("examples") / "organisation.yaml").read_text(encoding="utf-8"))
-    return _Context(definitions, str(profile.get("diarienummer_exempel", "")))
+def _context(sdirs: list[Path]) -> Placeholders:
+    return placeholder_context(sdirs)
 
 
-def _file(schema: dict[str, Any], sections: dict[str, DocumentTemplate], context: _Context,
+def _file(schema: dict[str, Any], sections: dict[str, DocumentTemplate], context: Placeholders,
           fixed: dict[tuple[str, ...], Any], skip_kind: str | None = None) -> list[str]:
     """The top-level fields, one group each, then the document sections, commented out."""
     lines: list[str] = []
@@ -159,7 +144,7 @@ def _meta(rule: dict[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def _fields(rule: dict[str, Any], context: _Context) -> dict[str, Any] | None:
+def _fields(rule: dict[str, Any], context: Placeholders) -> dict[str, Any] | None:
     sub = rule.get("schema")
     if isinstance(sub, str):
         sub = context.definitions.get(sub)
@@ -173,7 +158,7 @@ def _shown(rule: dict[str, Any]) -> bool:
     return bool(rule.get("required")) or _meta(rule).get("skelett") == "ifylld"
 
 
-def _field(key: str, rule: dict[str, Any], indent: int, context: _Context, fixed: dict[tuple[str, ...], Any],
+def _field(key: str, rule: dict[str, Any], indent: int, context: Placeholders, fixed: dict[tuple[str, ...], Any],
            path: tuple[str, ...], skip_kind: str | None, visible: bool = True, complete: bool = False) -> list[str]:
     """A field with its description: filled in when required, else commented out.
 
@@ -187,7 +172,7 @@ def _field(key: str, rule: dict[str, Any], indent: int, context: _Context, fixed
     return _comment(_describe(rule), indent) + (body if shown else _commented(body, indent))
 
 
-def _value_lines(key: str, rule: dict[str, Any], indent: int, context: _Context, fixed: dict[tuple[str, ...], Any],
+def _value_lines(key: str, rule: dict[str, Any], indent: int, context: Placeholders, fixed: dict[tuple[str, ...], Any],
                  path: tuple[str, ...], skip_kind: str | None, visible: bool, complete: bool = False) -> list[str]:
     pad = " " * indent
     key = _key(key)
@@ -224,7 +209,7 @@ def _key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else _dump(key)
 
 
-def _item(fields: dict[str, Any], indent: int, context: _Context, fixed: dict[tuple[str, ...], Any],
+def _item(fields: dict[str, Any], indent: int, context: Placeholders, fixed: dict[tuple[str, ...], Any],
           path: tuple[str, ...], skip_kind: str | None, visible: bool, complete: bool) -> list[str]:
     """One list item: `- first: …` with the other fields below it; a required field goes first."""
     keys = [k for k, r in fields.items() if isinstance(r, dict) and not _skipped(r) and not _excluded(r, skip_kind)]
@@ -239,39 +224,11 @@ def _item(fields: dict[str, Any], indent: int, context: _Context, fixed: dict[tu
 
 
 def _skipped(rule: dict[str, Any]) -> bool:
-    """Identity numbers of people get no placeholder in any skeleton."""
-    return rule.get("check_with") == "personnummer"
+    return skipped(rule)
 
 
-def _scalar(rule: dict[str, Any], context: _Context, fixed: dict[tuple[str, ...], Any], path: tuple[str, ...]) -> Any:
-    meta = _meta(rule)
-    if "exempel" in meta:
-        return meta["exempel"]
-    if "default" in rule and not isinstance(rule["default"], dict | list):
-        return rule["default"]
-    if rule.get("allowed"):
-        return rule["allowed"][0]
-    check = rule.get("check_with")
-    if check == "diarienummer":
-        return context.diarienummer
-    if check in _CHECK_PLACEHOLDERS:
-        return _CHECK_PLACEHOLDERS[check]
-    kind = rule.get("type")
-    if kind == "date":
-        return PLACEHOLDER_DATE
-    if kind == "integer":
-        return rule.get("min", 0)
-    if kind == "boolean":
-        return False
-    return _placeholder_text(path[-1] if path else "", meta)
-
-
-def _placeholder_text(key: str, meta: dict[str, Any]) -> str:
-    """`Ange mottagningens eller enhetens namn`: from a short description, else from the key."""
-    head = re.split(r"[;,(.:?\"']", str(meta.get("beskrivning") or ""))[0].strip()
-    if 3 <= len(head) <= 50 and not head.startswith(("Id ", "Vilka ", "Vad är ", "Har ", "Hur ")):
-        return "Ange " + head[0].lower() + head[1:]
-    return "Ange " + key.replace("_", " ")
+def _scalar(rule: dict[str, Any], context: Placeholders, fixed: dict[tuple[str, ...], Any], path: tuple[str, ...]) -> Any:
+    return placeholder(rule, context, path)
 
 
 def _describe(rule: dict[str, Any]) -> str:

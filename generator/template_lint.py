@@ -49,6 +49,7 @@ class Field:
     optional: bool = False
     internal: bool = False
     secret: bool = False  # `sekretess: true`: patient data, only in a confidential attachment
+    markdown: bool = False  # `meta.fritext`: written in Markdown, printed with `| md`
 
 
 ANY = Shape("any", closed=False)
@@ -82,7 +83,8 @@ def dict_shape(fields: dict[str, Any], definitions: dict[str, Any]) -> Shape:
         shape = shape_of(rule, definitions)
         # A missing list is handed to templates as [] (context.fill_optional), never as None.
         optional = not rule.get("required") and "default" not in rule and shape.kind != "list"
-        out[key] = Field(shape, optional, bool(rule.get("intern")), bool(rule.get("sekretess")))
+        markdown = isinstance(rule.get("meta"), dict) and bool(rule["meta"].get("fritext")) and shape.kind == "scalar"
+        out[key] = Field(shape, optional, bool(rule.get("intern")), bool(rule.get("sekretess")), markdown)
     return Shape("dict", out)
 
 
@@ -95,6 +97,7 @@ class Value:
     shape: Shape
     origin: tuple[str, ...] = ()  # the field path it came from, for guards and messages
     optional: bool = False
+    markdown: bool = False  # a free-text field in Markdown, as it is (no filter applied)
 
 
 UNKNOWN = Value(ANY)
@@ -103,8 +106,8 @@ UNKNOWN = Value(ANY)
 NONE_SAFE = {"default", "d", "md", "fyll", "janej", "string", "e", "escape", "length", "count", "list", "tojson", "pprint"}
 LIST_FILTERS = {"select", "reject", "selectattr", "rejectattr", "sort", "unique", "list", "reverse", "batch", "slice"}
 TEXT_FILTERS = {
-    "datum", "iso", "belopp", "tal", "klockslag", "janej", "person", "md", "fyll", "string", "lower", "upper", "replace", "join",
-    "trim", "e", "escape", "indent", "format", "title", "capitalize", "truncate", "wordwrap", "center", "striptags",
+    "datum", "iso", "belopp", "tal", "klockslag", "janej", "lista", "person", "md", "lank", "fyll", "string", "lower", "upper", "replace",
+    "join", "trim", "e", "escape", "indent", "format", "title", "capitalize", "truncate", "wordwrap", "center", "striptags",
     "urlencode", "safe", "tojson", "forceescape", "urlize", "xmlattr", "filesizeformat", "pprint",
 }
 NUMBER_FILTERS = {"length", "count", "int", "float", "round", "abs", "wordcount"}
@@ -197,8 +200,11 @@ class TemplateLinter:
     def _stmt(self, node: nodes.Node, ctx: _Ctx) -> _Ctx:  # noqa: C901 - one branch per statement kind
         if isinstance(node, nodes.Output):
             for child in node.nodes:
-                if not isinstance(child, nodes.TemplateData):
-                    self._expr(child, ctx, "print")
+                if not isinstance(child, nodes.TemplateData) and self._expr(child, ctx, "print").markdown:
+                    # Printed as plain text, its Markdown would reach the reader as ** and [..](..).
+                    text = _text(child)
+                    self._error(ctx, child, f"'{text}' är Markdown (meta.fritext i schemat) men skrivs ut som vanlig text, så att "
+                                            f"fetstil, länkar och listor syns som tecken; skriv {{{{ {text} | md }}}}")
         elif isinstance(node, nodes.If):
             self._expr(node.test, ctx, "test")
             self._body(node.body, ctx.guarded(self._truthy(node.test, ctx)))
@@ -404,7 +410,7 @@ class TemplateLinter:
             entry = self.root[node.name]
             if self._internal(ctx, node, node.name, entry):
                 return Value(ANY, (node.name,))  # reported once; its fields say nothing more
-            return Value(entry.shape, (node.name,), entry.optional)
+            return Value(entry.shape, (node.name,), entry.optional, entry.markdown)
         if node.name in self.env.globals or (node.name,) in ctx.guards:
             return UNKNOWN
         known = [*self.root, *(n for frame in ctx.scope for n in frame)]
@@ -446,7 +452,7 @@ class TemplateLinter:
                 return Value(ANY, origin)
             if self._internal(ctx, node, _text(node), entry):
                 return Value(ANY, origin)
-            return Value(entry.shape, origin, entry.optional)
+            return Value(entry.shape, origin, entry.optional, entry.markdown)
         if shape.kind == "map":
             return Value(shape.item or ANY, origin)
         if shape.kind == "scalar":
@@ -458,7 +464,8 @@ class TemplateLinter:
     def _filter_name(self, node: nodes.Filter, ctx: _Ctx) -> bool:
         if node.name in self.env.filters:
             return True
-        ours = [n for n in self.env.filters if n in ("datum", "iso", "belopp", "tal", "klockslag", "janej", "person", "md")]
+        ours = [n for n in self.env.filters if n in ("datum", "iso", "belopp", "tal", "klockslag", "janej", "person", "md", "lank", "fyll",
+                                                         "bilaga")]
         close = difflib.get_close_matches(node.name, list(self.env.filters), n=1)
         hint = f"menade du '{close[0]}'? " if close else ""
         self._error(ctx, node, f"filtret '{node.name}' finns inte; {hint}mallgens egna filter: {', '.join(ours)}")

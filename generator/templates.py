@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
-import yaml
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import MAX_RANGE
 
-from .case import safe_load
+from .case import InvalidDate, is_date
 from .errors import InputError, TemplateError, os_reason
 from .formatting import FILTERS
 from .resources import bundled
+from .sandbox import BoundedEnvironment, TemplateLimitError
+from .sandbox import Markdown as Markdown  # where templates' text types have always been imported from
 
 AUDIENCES = {"intern": "Intern", "extern": "Extern", "namnd": "Nämnd eller styrelse"}
 CASE_TYPES = {"fordjupad": "fördjupad uppföljning", "lopande": "löpande uppföljning"}
@@ -155,12 +156,7 @@ def parse_template(path: Path) -> DocumentTemplate:
     match = _FRONT.match(text)
     if not match:
         raise TemplateError(path, 1, "front matter saknas (börja filen med '---', fälten id, titel, avsnitt, malgrupp, version, giltig_fran och '---')")
-    try:
-        meta = safe_load(match.group(1)) or {}
-    except yaml.YAMLError as exc:
-        raise TemplateError(path, 1, f"front matter är inte giltig YAML: {exc}") from None
-    if not isinstance(meta, dict):
-        raise TemplateError(path, 2, "front matter ska bestå av fält (nyckel: värde)")
+    meta = front_matter(path, match.group(1))
     lines = front_matter_lines(match.group(1))
 
     def at(key: str) -> int:
@@ -169,6 +165,11 @@ def parse_template(path: Path) -> DocumentTemplate:
     missing = [k for k in ("id", "titel", "avsnitt", "malgrupp", "version", "giltig_fran") if k not in meta]
     if missing:
         raise TemplateError(path, 1, f"front matter saknar {', '.join(missing)}")
+    for key in ("id", "titel", "avsnitt", "malgrupp", "version", "underlag"):
+        if key in meta and (not isinstance(meta[key], (str, int, float)) or isinstance(meta[key], bool)):
+            raise TemplateError(path, at(key), f"{key} ska vara en text, t.ex. {key}: {_FRONT_EXAMPLES[key]}")
+    if not str(meta["titel"]).strip():
+        raise TemplateError(path, at("titel"), "titeln är tom")
     if meta["malgrupp"] not in AUDIENCES:
         raise TemplateError(path, at("malgrupp"), f"malgrupp '{meta['malgrupp']}' är okänd; välj bland {', '.join(AUDIENCES)}")
     folder = path.parent.parent if path.parent.name == VERSIONS else path.parent
@@ -176,18 +177,21 @@ def parse_template(path: Path) -> DocumentTemplate:
         raise TemplateError(path, at("id"), f"id '{meta['id']}' ska vara samma som mappens namn '{folder.name}'")
     if not _TEMPLATE_ID.fullmatch(meta["id"]):  # it names output files and a YAML section
         raise TemplateError(path, at("id"), f"id '{meta['id']}' får bara innehålla små bokstäver a–z, siffror och bindestreck")
-    if not isinstance(meta["giltig_fran"], dt.date):
+    for key in ("giltig_fran", "giltig_till"):
+        if isinstance(meta.get(key), InvalidDate):
+            raise TemplateError(path, at(key), f"{key}: datumet {meta[key]} finns inte")
+    if not is_date(meta["giltig_fran"]):
         raise TemplateError(path, at("giltig_fran"), "giltig_fran ska vara ett datum (ÅÅÅÅ-MM-DD)")
     if meta.get("underlag", "arende") not in SOURCES:
         raise TemplateError(path, at("underlag"), f"underlag '{meta['underlag']}' är okänt; välj {', '.join(SOURCES[:-1])} eller {SOURCES[-1]}")
     valid_to = meta.get("giltig_till")
-    if valid_to is not None and not isinstance(valid_to, dt.date):
+    if valid_to is not None and not is_date(valid_to):
         raise TemplateError(path, at("giltig_till"), "giltig_till ska vara ett datum (ÅÅÅÅ-MM-DD)")
     if valid_to is not None and valid_to < meta["giltig_fran"]:
         raise TemplateError(path, at("giltig_till"), "giltig_till är före giltig_fran")
     case_types = meta.get("arendetyp", list(CASE_TYPES))
     case_types = [case_types] if isinstance(case_types, str) else case_types
-    if not isinstance(case_types, list) or not case_types or any(t not in CASE_TYPES for t in case_types):
+    if not isinstance(case_types, list) or not case_types or any(not isinstance(t, str) or t not in CASE_TYPES for t in case_types):
         raise TemplateError(path, at("arendetyp"), f"arendetyp ska vara en lista med {' och/eller '.join(CASE_TYPES)}, t.ex. arendetyp: [fordjupad]")
     parent, secrecy = meta.get("bilaga_till"), meta.get("sekretess")
     if parent is not None and (not isinstance(parent, str) or not _TEMPLATE_ID.fullmatch(parent)):
@@ -215,16 +219,41 @@ def parse_template(path: Path) -> DocumentTemplate:
     )
 
 
+_FRONT_EXAMPLES = {"id": "mallens-id", "titel": "Kallelse till dialogmöte", "avsnitt": '"3.2"', "malgrupp": "extern",
+                   "version": '"1.0"', "underlag": "arende"}
+
+
+def front_matter(path: Path, front: str) -> dict[str, Any]:
+    """The front matter's fields, read like a case file (an impossible date is an InvalidDate, an
+    alias bomb or a tag is refused); every failure names the template and line."""
+    from .case import parse_yaml
+
+    try:
+        meta = parse_yaml("\n" + front, path).data  # the file's line 1 is the opening '---'
+    except InputError as exc:
+        match = re.match(rf"{re.escape(str(path))}:(\d+): (.*)", str(exc), re.S)
+        line, message = (int(match.group(1)), match.group(2)) if match else (1, str(exc))
+        raise TemplateError(path, line, f"front matter: {message}") from None
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise TemplateError(path, 2, "front matter ska bestå av fält (nyckel: värde)")
+    return meta
+
+
 HANDBOOK_DATA = "handbok.yaml"  # beside a template: the handbook's own lists (steps, roles) a handbook owner edits
 
 
 @cache
 def _handbook_data(path: Path) -> Any:
+    from .case import read_yaml
+
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise TemplateError(path, getattr(getattr(exc, "problem_mark", None), "line", -1) + 1 or None,
-                            f"handbokens uppgifter kan inte läsas: {exc}") from None
+        return read_yaml(path, what="handbokens uppgifter", numbered_keys=True).data  # a case file's limits: no alias bombs
+    except InputError as exc:
+        match = re.match(rf"{re.escape(str(path))}:(\d+): (.*)", str(exc), re.S)
+        line, message = (int(match.group(1)), match.group(2)) if match else (None, str(exc).removeprefix(f"{path}: "))
+        raise TemplateError(path, line, f"handbokens uppgifter kan inte läsas: {message}") from None
 
 
 def handbook_data(template: DocumentTemplate) -> Any:
@@ -262,11 +291,35 @@ def catalogue(dirs: tuple[Path, ...]) -> dict[str, DocumentTemplate]:
             current = parse_template(path)
             older = tuple(parse_template(p) for p in sorted((path.parent / VERSIONS).glob("*.md")))
             found[path.parent.name] = replace(current, superseded=older) if older else current
+    if len(dirs) > 1:
+        _keep_catalogue_audience(found, catalogue(dirs[-1:]))
     for template in found.values():
         if template.parent is not None and (found.get(template.parent) is None or found[template.parent].parent is not None):
             line = front_matter_lines(front_matter_text(template.path) or "").get("bilaga_till", 1)
             raise TemplateError(template.path, line, f"bilaga_till: dokumentet '{template.parent}' finns inte (eller är själv en bilaga)")
     return dict(sorted(found.items(), key=lambda item: (_section_key(item[1].section), item[0])))
+
+
+def _keep_catalogue_audience(found: dict[str, DocumentTemplate], bundled: dict[str, DocumentTemplate]) -> None:
+    """A user's template for a document of the catalogue keeps the catalogue's audience and, for a
+    confidential attachment, its parent: the audience decides which fields a document may see, so a
+    user folder declaring `malgrupp: intern` for a letter to the provider would hand it the team's
+    internal assessment."""
+    for doc_id, template in found.items():
+        known = bundled.get(doc_id)
+        if known is None or template.path == known.path:
+            continue
+        for version in template.versions:
+            lines = front_matter_lines(front_matter_text(version.path) or "")
+            if version.audience != known.audience:
+                raise TemplateError(version.path, lines.get("malgrupp", 1),
+                                    f"malgrupp: '{doc_id}' är ett dokument i katalogen med målgruppen {known.audience}; "
+                                    "en egen mall för det kan inte ändra målgruppen. "
+                                    f"Skriv malgrupp: {known.audience}, eller ge mallen ett eget id")
+            if version.parent != known.parent:
+                expected = f"bilaga_till: {known.parent}" if known.parent else "ingen bilaga_till"
+                raise TemplateError(version.path, lines.get("bilaga_till", lines.get("malgrupp", 1)),
+                                    f"'{doc_id}' är ett dokument i katalogen med {expected}; en egen mall för det kan inte ändra det")
 
 
 def _section_key(section: str) -> tuple[int, ...]:
@@ -283,10 +336,6 @@ def find_template(doc_id: str, dirs: tuple[Path, ...]) -> DocumentTemplate:
         searched = ", ".join(str(d) for d in dirs)
         raise InputError(f"dokumentet '{doc_id}' finns inte (sökte i {searched}).{hint}")
     return templates[doc_id]
-
-
-class Markdown(str):
-    """Text that is already Markdown: inserted as is, not escaped."""
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!{}])")
@@ -308,20 +357,67 @@ def escape_markdown(value: Any) -> str:
     text = _WHITESPACE.sub(" ", str(value)).strip(" ")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
+    text = _CONTAINER_RUN.sub(r"\\\1", text)  # `::: beslut` at the start of a line would open a box
     # The backslash goes before the punctuation: "18\\. september" (a backslash before a digit is no escape in CommonMark).
     return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
 
 
-_CONTAINER_FENCE = re.compile(r"^(\s*)(:::)", re.M)
+_CONTAINER_RUN = re.compile(r"(?<!\\)(:{3,})")
+_RAW_HTML = re.compile(r"(?<!\\)<")
+_IMAGE = re.compile(r"(?<!\\)!\[")
+_LINK_TARGET = re.compile(r"(?<!\\)\]\((\s*<?)([^)\s>]*)")
+_LINK_DEFINITION = re.compile(r"^([ ]{0,3})\[([^\]\n]+)\]:[ \t]*<?([^\s>]*)", re.M)
+DATA_LINK_SCHEMES = ("http://", "https://", "mailto:", "#")
+
+
+def _safe_target(target: str) -> bool:
+    return target.strip().lower().startswith(DATA_LINK_SCHEMES)
 
 
 def as_markdown(value: Any) -> Markdown:
-    """Filter `md`: a free-text field written in Markdown (raw HTML in it is never rendered).
+    """Filter `md`: a free-text field written in Markdown, made safe for every format, the .md file
+    included (whatever renders it later):
 
-    `:::` blocks belong to templates: in data they would forge a secrecy or decision box.
+    - `:::` blocks belong to templates: in data, anywhere (also in a block quote or a list), they
+      would forge a secrecy or decision box, so every `:::` is escaped;
+    - raw HTML and autolinks: `<` is escaped, so `<script>` stays text;
+    - images: `![…](…)` stays text, so no viewer fetches a picture from elsewhere;
+    - links: only http(s), mailto and `#`; any other target (`javascript:`, `file:`, `data:`, a
+      disguised scheme) leaves the brackets as text.
     """
     text = "" if value is None else str(value).strip()
-    return Markdown(_CONTAINER_FENCE.sub(r"\1\\\2", text))
+    text = _CONTAINER_RUN.sub(r"\\\1", text)
+    text = _RAW_HTML.sub(r"\\<", text)
+    text = _IMAGE.sub(r"\\!\\[", text)
+    text = _LINK_TARGET.sub(lambda m: m.group(0) if _safe_target(m.group(2)) else "\\" + m.group(0), text)
+    text = _LINK_DEFINITION.sub(lambda m: m.group(0) if _safe_target(m.group(3)) else f"{m.group(1)}\\{m.group(0)[len(m.group(1)):]}", text)
+    return Markdown(text)
+
+
+_URL = re.compile(r"https?://[^\s<>\"'|]+", re.I)
+SHORT_LINK = 40  # an address this long is shown as it is; a longer one would run over lines in print
+
+
+def as_link(value: Any, text: str | None = None) -> Markdown:
+    """Filter `lank`: every web address in a plain value becomes a link, clickable in every format.
+
+    What the reader sees is `text` when given (`{{ m.plats.anslutning | lank("Anslut till mötet") }}`),
+    else the address itself when it is short, else its host (`teams.microsoft.com`): a long address
+    shown in full would break over lines and could not be typed from paper anyway. The rest of the
+    value is printed as plain text.
+    """
+    raw = "" if value is None else _WHITESPACE.sub(" ", str(value)).strip(" ")
+    out, position = [], 0
+    for match in _URL.finditer(raw):
+        url = match.group(0).rstrip(".,;:!?")
+        if url.count(")") > url.count("("):
+            url = url.rstrip(")")
+        out.append(escape_markdown(raw[position:match.start()]))
+        shown = text or (url if len(url) <= SHORT_LINK else url.split("/")[2])
+        out.append(f"[{escape_markdown(shown)}](<{url.replace('<', '%3C').replace('>', '%3E')}>)")
+        position = match.start() + len(url)
+    out.append(escape_markdown(raw[position:]))
+    return Markdown("".join(out))
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -380,12 +476,11 @@ def environment(dirs: tuple[Path, ...], kind: Kind) -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    if kind == "markdown":
-        env = ImmutableSandboxedEnvironment(autoescape=False, finalize=escape_markdown, **options)
-    else:
-        env = ImmutableSandboxedEnvironment(autoescape=True, **options)
+    markdown = kind == "markdown"  # Markdown: plain values escaped as Markdown; markup: as HTML/XML
+    env = BoundedEnvironment(autoescape=not markdown, **({"finalize": escape_markdown} if markdown else {}), **options)
     env.filters.update(FILTERS)
     env.filters["md"] = as_markdown
+    env.filters["lank"] = as_link
     env.filters["fyll"] = fill_text
     return env
 
@@ -489,10 +584,16 @@ def template_error(exc: Exception) -> TemplateError:
         attribute = re.search(r"attribute '([^']+)'", str(exc))
         what = f"attributet '{attribute.group(1)}'" if attribute else "det"
         message = f"otillåten åtgärd: mallen får inte använda {what}. Mallar körs i en sandlåda utan åtkomst till Python och filsystemet"
+    elif isinstance(exc, TemplateLimitError):
+        message = f"mallen stoppades: {exc}"
+    elif isinstance(exc, OverflowError) and "MAX_RANGE" in str(exc):
+        message = f"mallen stoppades: range() får ge högst {MAX_RANGE:,} tal".replace(",", " ")
     elif isinstance(exc, jinja2.TemplateError):
         message = str(exc)
     elif isinstance(exc, RecursionError):
-        message = "mallen inkluderar sig själv (oändlig rekursion)"
+        message = "mallen är för djupt nästlad eller anropar sig själv utan slut (oändlig rekursion)"
+    elif isinstance(exc, MemoryError):
+        message = "mallen stoppades: minnet tog slut (mallen skapar för stora värden)"
     else:
         detail = f": {exc}" if str(exc) else ""
         message = (f"mallen kunde inte köras ({type(exc).__name__}{detail}); kontrollera att filter som "
@@ -518,7 +619,7 @@ _SYNTAX: list[tuple[str, Callable[[re.Match[str]], str]]] = [
     (r"unexpected char '(.+)' at \d+", lambda m: f"oväntat tecken '{m.group(1)}'"),
     (r"Encountered unknown tag '(\w+)'", lambda m: f"okänd tagg '{m.group(1)}'"),
     (r"expected token '(.+)', got '(.+)'", lambda m: f"väntade '{m.group(1)}' men fick '{m.group(2)}'"),
-    (r"no filter named '(.+)'", lambda m: f"filtret '{m.group(1)}' finns inte (finns: {', '.join([*FILTERS, 'md'])})"),
+    (r"no filter named '(.+)'", lambda m: f"filtret '{m.group(1)}' finns inte (finns: {', '.join([*FILTERS, 'md', 'lank', 'fyll'])})"),
     (r"no test named '(.+)'", lambda m: f"testet '{m.group(1)}' finns inte"),
 ]
 

@@ -21,14 +21,20 @@ from docx.shared import Cm, Pt, RGBColor
 from generator.markdown_docx import paragraph_border
 
 FONT = "Arial"  # LibreOffice substitutes the metric-compatible Liberation Sans
-ACCENT = RGBColor(0x1D, 0x4F, 0x73)  # 8.9:1 on white
+ACCENT = RGBColor(0x1D, 0x4F, 0x73)  # 8.9:1 on white; each DOCX gets the profile's `farg` instead
+ACCENT_HEX = "1D4F73"
 TEXT_WIDTH = Cm(16)
 OUT = Path(__file__).resolve().parent.parent / "mallar" / "_layout" / "base.docx"
 
 
 def _font(style, size: float, bold: bool = False, color: RGBColor | None = None, italic: bool = False) -> None:
     style.font.name = FONT
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    fonts = style.element.rPr.rFonts
+    fonts.set(qn("w:eastAsia"), FONT)
+    # A theme font (the default headings' Calibri Light) wins over the named one: drop it, so the
+    # headings are in Arial as in the PDF.
+    for key in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(key), None)
     style.font.size = Pt(size)
     style.font.bold = bold
     style.font.italic = italic
@@ -76,8 +82,18 @@ def _paragraph_style(document, name: str, size: float = 11, **kwargs) -> object:
 
 def _left_border(style) -> None:
     """The accent line left of a tjänsteskrivelse's head, as in the PDF."""
-    paragraph_border(style.element.get_or_add_pPr(), "left", size=24, space=8, color="1D4F73")
+    paragraph_border(style.element.get_or_add_pPr(), "left", size=24, space=8, color=ACCENT_HEX)
     style.paragraph_format.left_indent = Cm(0.3)
+
+
+def _box(style, size: int, color: str) -> None:
+    """A line on every side, as the PDF draws the decision and the secrecy marking. Word and
+    LibreOffice join consecutive paragraphs with the same borders and indent into one box; the
+    indent keeps the lines inside the margins (a border stands `space` points outside the text)."""
+    p_pr = style.element.get_or_add_pPr()
+    for side in ("top", "left", "bottom", "right"):
+        paragraph_border(p_pr, side, size=size, space=4, color=color)
+    style.paragraph_format.left_indent = style.paragraph_format.right_indent = Cm(0.25)
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -117,12 +133,17 @@ def _tabbed(container, left: str, right: str, style: str, bold_left: bool = Fals
 def _letterhead(container, first, style: str) -> object:
     """The markings and the three letterhead lines, from paragraph `first` of `container` on.
 
-    The markings are on every page: "Intern – lämnas inte ut" on internal documents, the secrecy marking
-    (OSL 5 kap. 5 §) on confidential ones. docxtpl's {%p %} tags remove their own paragraph, so a
-    document without a marking has no empty line."""
+    The markings are on every page: "Intern – lämnas inte ut" on internal documents, "Utkast – för
+    granskning" on drafts, the secrecy marking (OSL 5 kap. 5 §) on confidential ones. docxtpl's {%p %}
+    tags remove their own paragraph, so a document without a marking has no empty line."""
     first.text = "{%p if meta.internal %}"
     marking = container.add_paragraph(style=style)
     marking.add_run("Intern – lämnas inte ut").bold = True
+    marking.paragraph_format.space_after = Pt(4)
+    container.add_paragraph("{%p endif %}")
+    container.add_paragraph("{%p if meta.draft %}")
+    marking = container.add_paragraph(style=style)
+    marking.add_run("{{ meta.draft }}").bold = True
     marking.paragraph_format.space_after = Pt(4)
     container.add_paragraph("{%p endif %}")
     container.add_paragraph("{%p if meta.secrecy %}")
@@ -132,21 +153,24 @@ def _letterhead(container, first, style: str) -> object:
     container.add_paragraph("{%p endif %}")
     line = container.add_paragraph(style=style)
     line.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
-    line.add_run("{{ org.region }}").bold = True
+    line.add_run("{{ org.region }}", style="Regionnamn")  # bold, in the profile's colour (set per document)
     line.add_run("\tDiarienummer {{ meta.diarienummer }}")
     _tabbed(container, "{{ org.forvaltning }}", "Datum {{ meta.date | iso }}", style)
     return _tabbed(container, "{{ org.avdelning }}", "{% if org.fiktiv %}EXEMPEL – fiktiv region{% endif %}", style)
 
 
 def _page_footer(footer, styles) -> None:
+    """The same footer as the PDF's: the region and its address, the page, the template and version."""
     line = footer.paragraphs[0]
     line.style = styles["Footer"]
     line.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
-    line.add_run("{{ org.postadress }} · Tel {{ org.telefon }} · {{ org.webbplats }}\tSida ")
+    line.add_run("{{ org.region }} · {{ org.postadress }} · Tel {{ org.telefon }} · {{ org.webbplats }}\tSida ")
     _field(line, "PAGE")
     line.add_run(" (")
     _field(line, "NUMPAGES")
     line.add_run(")")
+    origin = footer.add_paragraph(style="Footer")
+    origin.add_run("Mall {{ meta.template_id }} version {{ meta.template_version }}")
 
 
 def build() -> Path:
@@ -165,7 +189,7 @@ def build() -> Path:
         _spacing(styles[name], 0, 3)
     _font(styles["Quote"], 11, italic=True)
     for name in ("Header", "Footer"):
-        _font(styles[name], 9)
+        _font(styles[name], 9 if name == "Header" else 8.5, color=None if name == "Header" else RGBColor(0x4D, 0x4D, 0x4D))
         styles[name].paragraph_format.tab_stops.clear_all()  # the default centre tab breaks the layout
         for stop in styles[name].element.pPr.findall(qn("w:tabs")):
             styles[name].element.pPr.remove(stop)
@@ -176,8 +200,9 @@ def build() -> Path:
     _paragraph_style(document, "Avsändare", size=10, before=12, after=0)
     # A decision's signature block is several paragraphs (decision line, signatories): one unit.
     _paragraph_style(document, "Signatur", before=24, after=0, keep_next=True)
-    _paragraph_style(document, "Beslut", after=3)
-    _paragraph_style(document, "Sekretess", size=10, bold=True, after=6)
+    # The decision box is one unit, kept with what follows it (the signature).
+    _box(_paragraph_style(document, "Beslut", before=6, after=6, keep_next=True), size=8, color=ACCENT_HEX)
+    _box(_paragraph_style(document, "Sekretess", size=10, bold=True, after=12), size=16, color="1A1A1A")
     _paragraph_style(document, "Exempel", size=9, italic=True, color=RGBColor(0x59, 0x59, 0x59))
     _paragraph_style(document, "Kopia", size=10, before=12, after=0)
     _paragraph_style(document, "Bilagor", size=10, before=12, after=0)
@@ -189,6 +214,10 @@ def build() -> Path:
     styles["Kod"].font.name = "Courier New"
     code = styles.add_style("Kodtext", WD_STYLE_TYPE.CHARACTER)
     code.font.name = "Courier New"
+    region = styles.add_style("Regionnamn", WD_STYLE_TYPE.CHARACTER)  # the region's name in the letterhead
+    region.font.bold = True
+    region.font.size = Pt(11)
+    region.font.color.rgb = ACCENT
     link = styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
     link.font.color.rgb = RGBColor(0x0B, 0x5C, 0xAD)
     link.font.underline = True

@@ -94,17 +94,20 @@ class ExampleOutputs:
 
 
 def example_case_files() -> list[Path]:
-    """Every case file under examples/ that holds data for at least one document."""
+    """Every case file and team file under examples/ that holds data for at least one document
+    made from it (a case file: `underlag: arende`; a team file: `underlag: team`)."""
     import yaml
 
     from generator.schema import section_key
     from generator.templates import catalogue, template_dirs
 
-    sections = {section_key(doc_id) for doc_id in catalogue(tuple(template_dirs(None)))}
+    known = catalogue(tuple(template_dirs(None)))
+    sections = {kind: {section_key(doc_id) for doc_id, t in known.items() if t.source == kind} for kind in ("arende", "team")}
     found = []
     for path in sorted(EXAMPLES.rglob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and "arende" in data and sections & data.keys():
+        kind = "arende" if isinstance(data, dict) and "arende" in data else "team" if isinstance(data, dict) and "team" in data else None
+        if kind and sections[kind] & data.keys():
             found.append(path)
     return found
 
@@ -131,3 +134,20 @@ def example_outputs(tmp_path_factory: pytest.TempPathFactory) -> ExampleOutputs:
         result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
         assert result.exit_code == 0, result.output
     return ExampleOutputs(out)
+
+
+# --- the CLI's last line of defence is never reached ------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_error(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cli._unexpected` turns an exception nobody foresaw into one Swedish line. Every input must
+    have its own message instead, so in the tests reaching it fails the test with the traceback
+    (a test of the fallback itself is marked `fallback`)."""
+    if request.node.get_closest_marker("fallback"):
+        return
+
+    def fail(exc: Exception, *args: Any) -> None:
+        raise AssertionError(f"the CLI's fallback for unexpected errors was reached: {type(exc).__name__}: {exc}") from exc
+
+    monkeypatch.setattr("generator.cli._unexpected", fail)

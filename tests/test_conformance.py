@@ -7,7 +7,8 @@ and LibreOffice must open it. HTML: structure read with lxml, then axe-core in h
 
 The examples are whatever `mallgen render` makes of examples/arenden/fordjupad-vardcentral.yaml, so a
 new template is checked as soon as the example holds data for it. While the example still has sections
-whose template is missing, a copy without those sections is used.
+whose template is missing, a copy without those sections is used. Routine follow-up adds a team file
+and a routine case of examples/rapport (ROUTINE_EXAMPLES).
 
 Tests that need soffice, pdftotext, Chromium or axe-core skip when the tool is missing, but fail in CI
 (CI=true), where scripts/test installs them.
@@ -98,7 +99,7 @@ def _case_file(folder: Path) -> Path:
     result = CliRunner().invoke(main, ["validate", str(EXAMPLE)])
     if result.exit_code == 0:
         return EXAMPLE
-    known = set(case_schema(list(catalogue(tuple(template_dirs(None)))), set(), schema_dirs(None)))
+    known = _known_sections()
     data = {key: value for key, value in _example_data().items() if key in known}
     data["organisation"] = str(ORGANISATION)
     trimmed = folder / EXAMPLE.name
@@ -114,9 +115,31 @@ def _run(*args: str | Path) -> Path:
     return folder
 
 
+# Routine follow-up: a team file (its four documents, the traffic-light assessment among them) and
+# a routine case (a letter with a draft marking and indicator tables).
+ROUTINE_EXAMPLES = (REPORT / "team" / "vardval-vardcentral.yaml", REPORT / "arenden" / "vc-hamnen.yaml")
+
+
+def _other_cases() -> list[Path]:
+    """The example case files besides EXAMPLE that hold document sections. Not here: the yearly
+    report's inputs (checked through the report and ROUTINE_EXAMPLES), and a case whose letters are
+    made in several languages (`sprak`): their language tags, titles and right-to-left layout differ
+    from what the checks below expect of a Swedish letter, and tests/test_documents_termination.py
+    checks them."""
+    from conftest import example_case_files
+
+    def multilingual(path: Path) -> bool:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return any(isinstance(section, dict) and "sprak" in section for section in data.values())
+
+    return [path for path in example_case_files() if path != EXAMPLE and REPORT not in path.parents and not multilingual(path)]
+
+
 def _render_examples(out: Path, case: Path, *options: str) -> list[Path]:
-    """Every example: the case file's documents, and the yearly report when its example exists."""
+    """Every example: the case files' documents, the routine ones, and the yearly report when its example exists."""
     folders = [_run("render", case, *options, "-o", out / "arende")]
+    folders += [_run("render", other, *options, "-o", out / f"arende-{index}") for index, other in enumerate(_other_cases())]
+    folders += [_run("render", path, *options, "-o", out / f"lopande-{index}") for index, path in enumerate(ROUTINE_EXAMPLES)]
     report = REPORT / "rapport.yaml"
     if report.is_file():
         year = str(yaml.safe_load(report.read_text(encoding="utf-8"))["rapport"]["ar"])
@@ -171,18 +194,20 @@ def _each(docs: list[Doc], check: Callable[[Doc], None]) -> None:
 
 
 def test_every_example_document_is_checked(docs: list[Doc]) -> None:
-    stems = {doc.stem for doc in docs}
-    sections = _example_data()
-    for doc_id in catalogue(tuple(template_dirs(None))):
-        if section_key(doc_id) in sections and section_key(doc_id) in _known_sections():
-            assert doc_id in stems, f"{doc_id} is in the example but was not rendered"
+    rendered = {(doc.folder.name, doc.stem) for doc in docs}
+    for path in [EXAMPLE, *_other_cases()]:
+        sections = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for doc_id, template in catalogue(tuple(template_dirs(None))).items():
+            if template.source == "arende" and section_key(doc_id) in sections and section_key(doc_id) in _known_sections():
+                assert (sections["arende"]["id"], doc_id) in rendered, f"{doc_id} is in {path.name} but was not rendered"
     for doc in docs:
         for extension in ("pdf", "docx", "html"):
             assert doc.path(extension).is_file(), doc.path(extension)
 
 
 def _known_sections() -> set[str]:
-    return set(case_schema(list(catalogue(tuple(template_dirs(None)))), set(), schema_dirs(None)))
+    case_documents = [doc_id for doc_id, t in catalogue(tuple(template_dirs(None))).items() if t.source == "arende"]
+    return set(case_schema(case_documents, set(), schema_dirs(None)))
 
 
 def _expected(doc: Doc) -> dict[str, str]:
@@ -794,10 +819,11 @@ def test_pdf_a1b_when_the_profile_asks(docs_a1b: list[Doc]) -> None:
 
 
 def test_pdf_bytes_are_reproducible(case: Path, docs: list[Doc], tmp_path: Path) -> None:
-    again = {doc.stem: doc for doc in _documents(_render_examples(tmp_path, case, "-f", "pdf"))}
-    assert set(again) == {doc.stem for doc in docs}
+    # Keyed by case and document: several example cases hold the same document.
+    again = {(doc.folder.name, doc.stem): doc for doc in _documents(_render_examples(tmp_path, case, "-f", "pdf"))}
+    assert set(again) == {(doc.folder.name, doc.stem) for doc in docs}
     for doc in docs:
-        assert again[doc.stem].path("pdf").read_bytes() == doc.path("pdf").read_bytes(), doc.stem
+        assert again[(doc.folder.name, doc.stem)].path("pdf").read_bytes() == doc.path("pdf").read_bytes(), (doc.folder.name, doc.stem)
 
 
 def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:

@@ -1,6 +1,7 @@
 """The documents of the deciding phase: the control plan (kap. 4, step 4a, to the provider) and the
 final report (3.3, to the board), rendered from the example case; and the skeleton case file that
-`mallgen new fordjupad` writes, which must validate as is and with each section filled in."""
+`mallgen new fordjupad` writes: `validate` names every placeholder left in it, and once they are
+replaced it validates as is and with each section filled in."""
 
 from __future__ import annotations
 
@@ -94,7 +95,7 @@ def test_control_plan_shows_the_boards_decision(rendered: dict[str, RenderedDocu
     plan = rendered["kontrollplan"]
     decision = "Hälso- och sjukvårdsnämnden fastställde kontrollplanen 16 juni 2026, § 87."
     assert plan.styled("Beslut") == [decision]
-    assert f"::: beslut\n**{decision}**\n:::" in plan.markdown
+    assert f"\n\n{decision}\n\n" in plan.markdown  # its own paragraph in the plain-text .md
     # the decision comes before the plan's content
     texts = [text for _, text in plan.paragraphs]
     assert texts.index(decision) < texts.index("Bakgrund")
@@ -223,8 +224,8 @@ def test_final_report_proposals_and_outcome(rendered: dict[str, RenderedDocument
     assert report.styled("List Number") == example["slutrapport"]["forslag_till_beslut"]
     assert "Till Hälso- och sjukvårdsnämnden" in report.styled("Beslut")
     proposals = report.markdown.split("## Förslag till beslut", 1)[1]
-    block = proposals.split("::: beslut", 1)[1].split("\n:::", 1)[0]
-    assert "1. Nämnden godkänner slutrapporten." in block and "3. Nämnden förlänger kontrollplanen" in block
+    block = proposals.split("Till Hälso- och sjukvårdsnämnden\n\n", 1)[1].split("\n\n", 2)[1]
+    assert block.startswith("1. Nämnden godkänner slutrapporten.\n2. ") and "\n3. Nämnden förlänger kontrollplanen" in block
     assert "Den fördjupade uppföljningen fortsätter." in report.text
 
 
@@ -255,6 +256,30 @@ def uncomment_section(text: str, key: str) -> str:
         out.append(line)
     assert found, f"section {key} missing from the skeleton"
     return "\n".join(out)
+
+
+PLACEHOLDER = re.compile(r"är platshållaren från 'mallgen new'; fyll i (rätt datum|den riktiga uppgiften)$")
+
+
+def fill_placeholders(text: str) -> str:
+    """What an officer does next: every placeholder the skeleton wrote replaced by a real value
+    ("Ange namn" -> "Namn", 000 00 -> 111 11, 2026-01-01 -> 2026-01-02, .example -> .se)."""
+    text = re.sub(r"\b(?:Ange|Beskriv|Sammanfatta|Återge|Skriv|Fyll i) (\w)", lambda m: m.group(1).upper(), text)
+    text = text.replace("ange.epost@", "namn@").replace("ange-arende-id", "fu-2026-001").replace(".example", ".se")
+    text = re.sub(r"\bExempel\b", "Nord", text).replace("2026-01-01", "2026-01-02")
+    lines = []
+    for line in text.split("\n"):
+        match = re.fullmatch(r"(\s*(?:# )?(?:- )?[\w]+: )(.*)", line)
+        if match and re.search(r"\d", match.group(2)) and set(re.sub(r"\D", "", match.group(2))) == {"0"}:
+            line = match.group(1) + match.group(2).replace("0", "1")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def only_placeholders(stderr: str, path: Path) -> list[str]:
+    """The errors of `path` that are not a placeholder left in (should be none); warnings aside."""
+    return [line for line in stderr.splitlines()
+            if line.startswith(str(path)) and not PLACEHOLDER.search(line) and not re.match(r"[^ ]+:\d+: varning:", line)]
 
 
 def in_depth_sections() -> dict[str, str]:
@@ -336,14 +361,28 @@ def test_new_never_overwrites(cli, tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == "arende: mitt pågående ärende\n"
 
 
-def test_fresh_skeleton_says_no_document_yet(cli, tmp_path: Path) -> None:
+def test_fresh_skeleton_names_its_placeholders_then_says_no_document_yet(cli, tmp_path: Path) -> None:
     target = tmp_path / "arende.yaml"
     assert cli("new", "fordjupad", "-o", target).exit_code == 0
     result = cli("validate", target)
     assert result.exit_code == 1
     problems = [line for line in result.stderr.splitlines() if line.startswith(str(target))]
-    # the placeholders themselves are valid: the only complaint is that no document has data yet
+    assert only_placeholders(result.stderr, target) == []
+    text = target.read_text(encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("  rubrik:"))
+    assert f"{target}:{line}: arende.rubrik: 'Ange ärendets rubrik' är platshållaren från 'mallgen new'; fyll i den riktiga uppgiften" in problems
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("  startdatum:"))
+    assert f"{target}:{line}: arende.startdatum: 2026-01-01 är platshållaren från 'mallgen new'; fyll i rätt datum" in problems
+    assert any(": vardgivare.adress.postnummer: '000 00' är platshållaren" in p for p in problems)
+    assert any(": arende.diarienummer: 'HSN 0000-00000' är platshållaren" in p for p in problems)
+    # once they are filled in, the only complaint is that no document has data yet (and, as the
+    # skeleton names no profile yet, that the example region's is used)
+    target.write_text(fill_placeholders(text), encoding="utf-8")
+    result = cli("validate", target)
+    assert result.exit_code == 1
+    problems = [line for line in result.stderr.splitlines() if line.startswith(str(target)) and ": varning: " not in line]
     assert len(problems) == 1, result.stderr
+    assert "exempelprofilen för den påhittade Region Norrsund används" in result.stderr
     assert re.match(rf"{re.escape(str(target))}:\d+: ärendet har ännu inga uppgifter för något dokument; fyll i en dokumentsektion", problems[0])
 
 
@@ -352,6 +391,9 @@ def test_each_skeleton_section_validates_when_uncommented(cli, tmp_path: Path, s
     target = tmp_path / "arende.yaml"
     target.write_text(uncomment_section(skeleton_text(), section), encoding="utf-8")
     result = cli("validate", target)
+    assert result.exit_code == 1 and only_placeholders(result.stderr, target) == [], result.output
+    target.write_text(fill_placeholders(uncomment_section(skeleton_text(), section)), encoding="utf-8")
+    result = cli("validate", target)
     assert result.exit_code == 0, result.output
     assert f"giltigt (1 dokument: {SECTIONS[section]})" in result.stdout
 
@@ -359,6 +401,10 @@ def test_each_skeleton_section_validates_when_uncommented(cli, tmp_path: Path, s
 def test_skeleton_with_every_field_filled_in(cli, tmp_path: Path) -> None:
     text = uncomment_everything(skeleton_text())
     target = tmp_path / "arende.yaml"
+    target.write_text(text, encoding="utf-8")
+    result = cli("validate", target)
+    assert result.exit_code == 1 and only_placeholders(result.stderr, target) == [], result.output
+    text = fill_placeholders(text)
     target.write_text(text, encoding="utf-8")
     result = cli("validate", target)
     assert result.exit_code == 0, result.output

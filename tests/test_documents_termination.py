@@ -136,7 +136,7 @@ def test_closing_and_scenario_1_change_the_steps_and_show_the_preparations(tmp_p
     assert "| 8 | Kontakt med konkursförvaltaren i tidigt skede | Regionjurist (Karin Holm) | Ej aktuell (gäller bara vid konkurs) | – |" in text
     assert "## Förberedelser inför beslut i nämnd" in text
     assert "Ansvarig nämnd väntas ta upp frågan den 20 oktober 2026." in text
-    assert "| 2 | **Förbered tjänsteutlåtande.** Med förslag till beslut om att säga upp avtalet \"med omedelbar verkan\". | Klar | 2026-10-01 | Klart för nämnden. |" in text
+    assert "| 2 | Förbered tjänsteutlåtande. Med förslag till beslut om att säga upp avtalet \"med omedelbar verkan\". | Klar | 2026-10-01 | Klart för nämnden. |" in text
     assert "Informera om att brev med information kommer att skickas" in text  # step 9's guidance for a closing
 
 
@@ -149,11 +149,11 @@ def test_a_step_left_open_past_its_date_is_a_warning_and_shown_as_late(tmp_path:
     result = cli("validate", path)
     assert result.exit_code == 0, result.output
     line = path.read_text(encoding="utf-8").split("\n").index("    datum: 2026-09-18", ) + 1
-    assert (f"{path}:{line}: varning: handlingsplan_plotsligt_avslut.steg[4].datum: steg 5 (Upprätta kommunikationsplan) skulle vara "
+    assert (f"{path}:{line}: varning: handlingsplan_plotsligt_avslut.steg[5].datum: steg 5 (Upprätta kommunikationsplan) skulle vara "
             "klart 2026-09-18 men pågår fortfarande (planens datum 2026-09-19)") in result.output
     (tmp_path / "md").mkdir()
     text = _variant(tmp_path / "md", {"datum": dt.date(2026, 9, 19)})
-    assert "| 5 | Upprätta kommunikationsplan | Kommunikatör (Jonas Ahmadi) | Pågår – **försenat** | 2026-09-18 |" in text
+    assert "| 5 | Upprätta kommunikationsplan | Kommunikatör (Jonas Ahmadi) | Pågår – försenat | 2026-09-18 |" in text
 
 
 def test_a_step_the_handbook_names_nobody_for_needs_a_person(tmp_path: Path, cli) -> None:
@@ -267,7 +267,7 @@ def test_a_language_without_translation_is_an_error(tmp_path: Path, cli) -> None
     result = cli("render", path, "-o", tmp_path / "ut")
     assert result.exit_code == 1
     line = path.read_text(encoding="utf-8").split("\n").index("  - ti") + 1
-    assert (f"{path}:{line}: informationsbrev_patienter.sprak[2]: det finns ingen översättning till 'ti' av dokumentet "
+    assert (f"{path}:{line}: informationsbrev_patienter.sprak[3]: det finns ingen översättning till 'ti' av dokumentet "
             "'informationsbrev-patienter'; lägg till sprak/ti.yaml bredvid mallen eller välj bland ar (arabiska), "
             "bks (bosniska/kroatiska/serbiska), en (engelska), fa (persiska), fi (finska), so (somaliska), sv (svenska)") in result.stderr
     assert not (tmp_path / "ut").exists()

@@ -194,7 +194,7 @@ def test_a_copy_recipient_named_by_a_missing_role_is_an_error(tmp_path: Path) ->
     result = invoke("validate", path)
     assert result.exit_code == 1
     assert messages(result) == [
-        f"{path}:{line_of(path, '- ekonom')}: kallelse_dialogmote.kopia_till[1]: 'ekonom' finns inte under personer; "
+        f"{path}:{line_of(path, '- ekonom')}: kallelse_dialogmote.kopia_till[2]: 'ekonom' finns inte under personer; "
         "lägg till personen där (namn och titel står i kopielistan) eller skriv mottagaren med namn"
     ]
 
@@ -308,7 +308,7 @@ def test_leak_scan_stops_records_in_the_letter(tmp_path: Path) -> None:
     assert result.exit_code == 1
     first = line_of(path, "rattelse: Registrerad som fysiskt")
     assert messages(result)[0] == (
-        f"{path}:{first}: anmodan_om_rattelse.journalposter[0].rattelse: sekretessbelagt fält står i dokumentet "
+        f"{path}:{first}: anmodan_om_rattelse.journalposter[1].rattelse: sekretessbelagt fält står i dokumentet "
         f"'{LETTER}' (extern; pdf, docx, html, md). Sekretessbelagda uppgifter står bara i en sekretessbelagd bilaga "
         f"(bilaga_till); ta bort fältet ur mallen {templates / LETTER / 'dokument.md'}"
     )
@@ -326,11 +326,11 @@ def test_a_record_names_its_patient_once(tmp_path: Path) -> None:
     result = invoke("validate", path)
     records = line_of(path, "journalposter:")
     assert messages(result) == [
-        f"{path}:{line_of(path, '- personnummer: 19640823-3234', records)}: anmodan_om_rattelse.journalposter[0]: ange patientens "
+        f"{path}:{line_of(path, '- personnummer: 19640823-3234', records)}: anmodan_om_rattelse.journalposter[1]: ange patientens "
         "personnummer (eller samordningsnummer) eller reservnummer, ett av dem, så att vårdgivaren hittar journalen",
-        f"{path}:{line_of(path, '- besoksdatum: 2026-02-03', records)}: anmodan_om_rattelse.journalposter[1]: ange patientens "
+        f"{path}:{line_of(path, '- besoksdatum: 2026-02-03', records)}: anmodan_om_rattelse.journalposter[2]: ange patientens "
         "personnummer (eller samordningsnummer) eller reservnummer, ett av dem, så att vårdgivaren hittar journalen",
-        f"{path}:{line_of(path, 'avvikelse: A3', records)}: anmodan_om_rattelse.journalposter[2].avvikelse: avvikelsen 'A3' är inte "
+        f"{path}:{line_of(path, 'avvikelse: A3', records)}: anmodan_om_rattelse.journalposter[3].avvikelse: avvikelsen 'A3' är inte "
         "en av anmodans avvikelser (A1, A2); journalposten hör inte till den här anmodan",
     ]
 
@@ -470,7 +470,7 @@ def test_a_decision_without_the_mandate_names_the_handbook_rule(tmp_path: Path) 
     step = line_of(path, "beslutsfattare: handlaggare", line_of(path, "steg: 3a"))
     plan = line_of(path, "beslutsfattare: avdelningschef", line_of(path, "namndbeslut:"))
     assert messages(result) == [
-        f"{path}:{step}: eskalering[2].beslutsfattare: steg 3a (anmodan om rättelse) beslutas enligt handboken för "
+        f"{path}:{step}: eskalering[3].beslutsfattare: steg 3a (anmodan om rättelse) beslutas enligt handboken för "
         "avtalsuppföljning (kapitel 4) av teamet, inte av handläggaren",
         f"{path}:{plan}: kontrollplan.namndbeslut.beslutsfattare: kontrollplan beslutas enligt handboken för "
         "avtalsuppföljning (kapitel 4) av ansvarig nämnd eller styrelse, inte av avdelningschefen",
@@ -526,7 +526,7 @@ def test_a_role_in_the_delegation_order_is_checked(tmp_path: Path) -> None:
     result = invoke("validate", write(tmp_path / "a.yaml", data))
     assert result.exit_code == 1
     assert messages(result) == [
-        f"{profile}:{line_of(profile, '[nämnd]')}: delegationsordning.havning.beslutar[0]: 'nämnd' är ingen roll som kan besluta "
+        f"{profile}:{line_of(profile, '[nämnd]')}: delegationsordning.havning.beslutar[1]: 'nämnd' är ingen roll som kan besluta "
         "(menade du 'namnd'?); välj bland: handlaggare, teamledare, avdelningschef, regionjurist, medicinsk_radgivare, ekonom, "
         "dataanalytiker, kommunikator, ansvarig_tjansteperson, teamet, namnd"
     ]

@@ -1,6 +1,7 @@
 """`mallgen new` for every kind of file: generated from the schemas (so a new schema field or a new
-document shows up without anyone editing a skeleton), valid as written and with every optional
-field filled in. The in-depth case skeleton has its own tests in test_documents_besluta.py."""
+document shows up without anyone editing a skeleton); every placeholder is named when the file is
+checked as written, and once they are replaced the file is valid, also with every optional field
+filled in. The in-depth case skeleton has its own tests in test_documents_besluta.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT
-from test_documents_besluta import COMMENTED_FIELD, uncomment_section
+from test_documents_besluta import COMMENTED_FIELD, fill_placeholders, only_placeholders, uncomment_section
 
 from generator.skeleton import skeleton
 
@@ -38,8 +39,11 @@ def test_routine_case_skeleton_is_a_valid_routine_case(cli, tmp_path: Path) -> N
     assert cli("new", "lopande", "-o", target).exit_code == 0
     text = target.read_text(encoding="utf-8")
     assert yaml.safe_load(text)["arende"]["typ"] == "lopande"
+    assert only_placeholders(cli("validate", target).stderr, target) == []
+    text = fill_placeholders(text)
+    target.write_text(text, encoding="utf-8")
     result = cli("validate", target)
-    problems = [line for line in result.stderr.splitlines() if line.startswith(str(target))]
+    problems = [line for line in result.stderr.splitlines() if line.startswith(str(target)) and ": varning: " not in line]
     assert len(problems) == 1 and "ärendet har ännu inga uppgifter för något dokument" in problems[0], result.stderr
     from generator.templates import catalogue, template_dirs
 
@@ -52,29 +56,42 @@ def test_routine_case_skeleton_is_a_valid_routine_case(cli, tmp_path: Path) -> N
         assert result.exit_code == 0, result.output
 
 
-def test_team_skeleton_passes_the_report_check_as_is_and_filled_in(cli, tmp_path: Path) -> None:
+def test_team_skeleton_passes_the_report_check_once_its_placeholders_are_filled_in(cli, tmp_path: Path) -> None:
     target = tmp_path / "team.yaml"
     result = cli("new", "team", "-o", target)
     assert result.exit_code == 0, result.output
     assert f"mallgen report --year ÅÅÅÅ {target} --kontrollera" in result.stdout
-    for path in (target, tmp_path / "ifyllt" / "team.yaml"):
-        if path != target:
-            path.parent.mkdir()
-            text = uncomment_all(target.read_text(encoding="utf-8")).replace("avtalsregister: avtalsregister.csv", "# avtalsregister: –")
-            path.write_text(text, encoding="utf-8")
+    result = cli("report", "--year", "2026", target, "--kontrollera")
+    assert result.exit_code == 1 and only_placeholders(result.stderr, target) == [], result.output
+    for path in (tmp_path / "ifyllt" / "team.yaml", tmp_path / "allt" / "team.yaml"):
+        path.parent.mkdir()
+        text = target.read_text(encoding="utf-8")
+        if path.parent.name == "allt":
+            # As an officer fills it in: each document section's "# " removed (its Markdown blocks with
+            # it), then every optional field.
+            for document in team_sections():
+                text = uncomment_section(text, document.replace("-", "_"))
+            text = uncomment_all(text).replace("avtalsregister: avtalsregister.csv", "# avtalsregister: –")
             assert "arssummering" in yaml.safe_load(text)
+        path.write_text(fill_placeholders(text), encoding="utf-8")
         result = cli("report", "--year", "2026", path, "--kontrollera")
         assert result.exit_code == 0, result.output
         assert "1 teamunderlag" in result.stdout
 
 
-def test_organisation_skeleton_is_a_valid_profile_as_is_and_filled_in(tmp_path: Path) -> None:
+def test_organisation_skeleton_is_a_valid_profile_once_its_placeholders_are_filled_in(tmp_path: Path) -> None:
     from generator.organisation import load_profile
 
     text = skeleton("organisation")
+    path = tmp_path / "organisation.yaml"
+    path.write_text(text, encoding="utf-8")
+    _, problems = load_profile(path)
+    shown = "\n".join(str(p) for p in problems)
+    assert problems and only_placeholders(shown, path) == [], shown
+    assert f"{path}:{text.splitlines().index('region: Region Exempel') + 1}: region: 'Region Exempel' är platshållaren" in shown
     for name, content in (("organisation.yaml", text), ("ifylld.yaml", uncomment_all(text))):
         path = tmp_path / name
-        path.write_text(content, encoding="utf-8")
+        path.write_text(fill_placeholders(content), encoding="utf-8")
         profile, problems = load_profile(path)
         assert [str(p) for p in problems] == []
         assert re.fullmatch(profile["diarienummer_monster"], profile["diarienummer_exempel"])
@@ -96,7 +113,7 @@ def test_a_new_schema_field_and_a_case_type_restriction_reach_the_skeletons(cli,
     assert "#   # Granskningens aktiviteter.\n#   aktiviteter:\n#     - Ange aktivitet\n" in in_depth
     assert "granskningslogg" not in routine
     case = tmp_path / "arende.yaml"
-    case.write_text(uncomment_section(in_depth, "granskningslogg"), encoding="utf-8")
+    case.write_text(fill_placeholders(uncomment_section(in_depth, "granskningslogg")), encoding="utf-8")
     result = cli("validate", case, "--mallar", mallar)
     assert result.exit_code == 0, result.output
     assert "giltigt (1 dokument: granskningslogg)" in result.stdout
@@ -138,6 +155,12 @@ def test_no_skeleton_is_kept_by_hand() -> None:
     assert not (ROOT / "mallar" / "_nytt").exists()
 
 
+def team_sections() -> list[str]:
+    from generator.templates import catalogue, template_dirs
+
+    return [t.id for t in catalogue(tuple(template_dirs())).values() if t.source == "team"]
+
+
 def case_sections() -> list[tuple[str, str]]:
     from generator.templates import catalogue, template_dirs
 
@@ -147,10 +170,13 @@ def case_sections() -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("kind", "document"), case_sections())
 def test_every_documents_section_validates_when_uncommented(cli, tmp_path: Path, kind: str, document: str) -> None:
     """Generic over the catalogue: a new document's schema needs placeholders (meta.exempel) that
-    pass its own checks, or this fails for it."""
+    pass its own checks once filled in, and every placeholder left in is named, or this fails for it."""
     key = document.replace("-", "_")
     target = tmp_path / "arende.yaml"
     target.write_text(uncomment_section(skeleton(kind), key), encoding="utf-8")
+    result = cli("validate", target)
+    assert result.exit_code == 1 and only_placeholders(result.stderr, target) == [], result.output
+    target.write_text(fill_placeholders(uncomment_section(skeleton(kind), key)), encoding="utf-8")
     result = cli("validate", target)
     assert result.exit_code == 0, result.output
     assert f"giltigt (1 dokument: {document})" in result.stdout

@@ -37,6 +37,8 @@ def case_dated(tmp_path: Path, date: str) -> Path:
     meeting = yaml.safe_load(date).replace(day=28)
     section["mote"]["datum"] = meeting
     section["svar_senast"] = meeting.replace(day=21)
+    for deviation in data["avvikelser"]:  # the call-in lists the deviations known when it is sent
+        deviation["upptackt"] = min(deviation["upptackt"], section["datum"].replace(day=1))
     del data["agenda_dialogmote"]  # the meeting moved: the example's agenda, dated for the old one, goes
     path = tmp_path / f"arende-{date}.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, Problem
+from ..formatting import decimal as decimal  # the figures' text, also in the CSV files
 from ..status import NoProgress, Progress
 from ..templates import DocumentTemplate, find_template, select_version
+from .context import report_context, summary_context
 from .figures import FIGURES, Report
 from .inputs import CaseInput
 
@@ -62,18 +64,24 @@ def figure_tables(report: Report) -> dict[str, tuple[list[str], list[list[Any]]]
     return tables
 
 
-def decimal(value: float | None) -> str:
-    """`78.5` -> `78,5`: one decimal, Swedish comma; the same text in documents and CSV."""
-    return "–" if value is None else f"{value:.1f}".replace(".", ",")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and their fullwidth forms
+
+
+def as_text(value: Any) -> Any:
+    """A text from the inputs as a spreadsheet's cell text, never a formula (OWASP CSV injection):
+    one starting with = + - @, a tab or a carriage return gets a leading apostrophe. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
     """Semicolon-separated UTF-8 with BOM: what Excel in Swedish opens without an import dialogue."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([as_text(v) for v in header])
     for row in rows:
-        writer.writerow([decimal(v) if isinstance(v, float) else v for v in row])
+        writer.writerow([decimal(v) if isinstance(v, float) else as_text(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -91,9 +99,13 @@ def to_xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]], report: Report
     workbook.remove(workbook.active)
     for name, (header, rows) in tables.items():
         sheet = workbook.create_sheet(SHEET_NAMES.get(name, name))
-        sheet.append(header)
-        for row in rows:
-            sheet.append([round(v, 1) if isinstance(v, float) else v for v in row])
+        for values in ([*header], *rows):
+            sheet.append([round(v, 1) if isinstance(v, float) else v for v in values])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # openpyxl stores a text starting with = as a formula; this one is text
+                    if cell.value.startswith(FORMULA_START):
+                        cell.quotePrefix = True  # and stays text when someone edits the cell in Excel
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
@@ -172,9 +184,11 @@ def render_formats(
     compiled from (`cases`); a hit stops the report before anything is written.
     """
     from ..pipeline import Rendered
-    from ..render import to_formats
+    from ..render import body_size_problem, to_formats
 
     document = replace(template, id=output_id) if output_id else template
+    if (too_long := body_size_problem(body, document)) is not None:
+        raise DataError([Problem(str(template.path), 0, "", too_long)])
     outputs = to_formats(body, meta, formats, dirs, charts)
     if not template.internal and cases:
         _scan_leaks(template, {extension: text for extension, _, text in outputs}, cases, meta.organisation)
@@ -220,7 +234,7 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
 
     template = _version(REPORT_ID, dirs, report.date, notes)
     charts, alt = report_charts(report)
-    context = {"rapport": report, "org": profile, "mall": template.as_context(), "diagram": alt, "decimal": decimal}
+    context = {"rapport": report_context(report, template.internal), "org": profile, "mall": template.as_context(), "diagram": alt}
     body = render_markdown(template, context, dirs)
     meta = _meta(report, template, f"{region} {report.year}", report.date)
     out += render_formats(template, body, meta, formats, dirs, charts, cases=report.inputs.cases)
@@ -234,7 +248,8 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
     if report.summaries:
         for summary in report.summaries:
             team_template = _version(TEAM_ID, dirs, summary.data["datum"], notes)
-            context = {"rapport": report, "team": summary, "org": profile, "mall": team_template.as_context(), "decimal": decimal}
+            context = {"rapport": report_context(report, team_template.internal), "team": summary_context(summary),
+                       "org": profile, "mall": team_template.as_context()}
             body = render_markdown(team_template, context, dirs)
             meta = _meta(report, team_template, f"{summary.team} {report.year}", summary.data["datum"])
             out += render_formats(team_template, body, meta, formats, dirs, {}, f"{TEAM_ID}-{summary.slug}")
@@ -242,10 +257,9 @@ def render_report(report: Report, formats: tuple[str, ...], dirs: tuple[Path, ..
         date = report.department.get("datum") or max(s.data["datum"] for s in report.summaries)
         department_template = _version(DEPARTMENT_ID, dirs, date, notes)
         context = {
-            "rapport": report,
+            "rapport": report_context(report, department_template.internal),
             "org": profile,
             "mall": department_template.as_context(),
-            "decimal": decimal,
             "avdelning": report.department,
         }
         body = render_markdown(department_template, context, dirs)

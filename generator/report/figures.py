@@ -430,8 +430,9 @@ def _period_year(period: str) -> int:
 
 
 def _period_key(period: str) -> tuple[Any, ...]:
-    """Natural order: `2026 kv 2` before `2026 kv 10`."""
-    return tuple(int(part) if part.isdigit() else part for part in re.findall(r"\d+|\D+", period))
+    """Natural order: `2026 kv 2` before `2026 kv 10`; numbers and words compare apart, so periods
+    written in different ways ("2026-1", "jan 2026") still sort."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", period))
 
 
 def team_summaries(inputs: Inputs, areas: list[Area]) -> list[TeamSummary]:

@@ -19,19 +19,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..case import Source, is_date, read_yaml
+from ..case import CONTROL_CHARACTERS, Source, is_date, read_yaml
 from ..context import fill_optional
-from ..errors import DataError, InputError, Problem, UsageError
+from ..errors import DataError, InputError, Problem, UsageError, working_on
 from ..organisation import board, load_profile, profile_path
+from ..placeholders import left_in, placeholder_context
 from ..resources import bundled
 from ..rules import check, refused_personnummer
-from ..schema import case_schema, find_schema, schema_dirs, validate
+from ..schema import case_schema, find_schema, schema_dirs, team_schema, validate
 from ..status import NoProgress, Progress
 from ..templates import catalogue, template_dirs
 
@@ -177,23 +181,68 @@ class Inputs:
         return self.settings.data if self.settings is not None else self.no_settings
 
 
-def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files named, and every YAML/CSV/XLSX file under folders named; each file once."""
+def _resolved(path: Path) -> Path:
+    """The file's real path, or the path itself where links loop (reading it then says so)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python < 3.13)
+        return Path(os.path.abspath(path))
+
+
+def is_output_folder(folder: Path) -> bool:
+    """A folder mallgen wrote (its manifest.json says so): the report's own CSV and XLSX files are
+    there, and must never be read back as inputs."""
+    try:
+        manifest = folder / "manifest.json"
+        if not manifest.is_file() or manifest.stat().st_size > 10 * 1024 * 1024:
+            return False
+        text = manifest.read_text(encoding="utf-8", errors="replace")
+        return text.lstrip().startswith("{") and '"verktyg": "mallgen' in text
+    except OSError:
+        return False
+
+
+def _members(folder: Path, skipped: list[Path]) -> list[Path]:
+    """Every input file below `folder`, not following links to folders (no loops) and skipping mallgen's output folders."""
+    found: list[Path] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        if is_output_folder(current):
+            skipped.append(current)
+            continue
+        try:
+            entries = sorted(current.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                pending.append(entry)
+            elif entry.suffix.lower() in (*YAML_SUFFIXES, *TABLE_SUFFIXES) and entry.is_file():
+                found.append(entry)
+    return sorted(found)
+
+
+def expand(paths: Iterable[Path], skipped: list[Path] | None = None) -> list[Path]:
+    """Files named, and every YAML/CSV/XLSX file under folders named; each file once. Folders (and
+    files in folders) that mallgen wrote are left out and added to `skipped`."""
     found: list[Path] = []
     seen: set[Path] = set()
+    left_out = skipped if skipped is not None else []
     for path in paths:
         if path.is_dir():
-            members = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in (*YAML_SUFFIXES, *TABLE_SUFFIXES) and not p.name.startswith(".")
-            )
-            if not members:
+            members = _members(path, left_out)
+            if not members and not left_out:
                 raise InputError(f"{path}: mappen innehåller inga YAML-, CSV- eller XLSX-filer.")
+        elif path.parent.is_dir() and is_output_folder(path.parent):
+            left_out.append(path)
+            continue
         else:
             members = [path]
         for member in members:
-            key = member.resolve()
+            key = _resolved(member)
             if key not in seen:
                 seen.add(key)
                 found.append(member)
@@ -229,9 +278,11 @@ def load_inputs(
     if not 2000 <= year <= 2100:
         raise UsageError(f"året {year} är orimligt; ange det med fyra siffror, t.ex. --year 2026")
     progress = progress or NoProgress()
-    files = expand(paths)
+    skipped: list[Path] = []
+    files = expand(paths, skipped)
     failures: list[str] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = [Problem(str(path), 0, "", "mallgens egna utdata (manifest.json finns); läses inte som indata", warning=True)
+                               for path in skipped]
     sources: dict[Path, Source] = {}
     tables: list[Path] = []
     progress.start("Läser indata", len(files))
@@ -241,7 +292,8 @@ def load_inputs(
             tables.append(path)
             continue
         try:
-            source = read_yaml(path, what="indatafilen")
+            with working_on(path):
+                source = read_yaml(path, what="indatafilen")
         except InputError as exc:
             failures.append(str(exc))
             continue
@@ -262,6 +314,8 @@ def load_inputs(
     except InputError as exc:
         raise InputError(f"organisationsprofilen kunde inte läsas: {exc}") from None
     problems += profile_problems
+    if any(not p.warning for p in profile_problems):
+        raise DataError(problems, failures)  # nothing can be checked against a broken profile
     inputs = Inputs(year, profile, profile_file)
 
     sdirs = schema_dirs(templates)
@@ -275,6 +329,7 @@ def load_inputs(
         if "arende" in source.data:
             data, found = validate(source, schemas["arende"], sdirs, pattern)
             found += check(data, source, profile, malformed=any(not p.warning for p in found))
+            found += left_in(data, schemas["arende"], source, placeholder_context(sdirs))
             problems += found
             if any(not p.warning for p in found):
                 continue
@@ -284,6 +339,7 @@ def load_inputs(
                 inputs.other_years.append(path)
         elif "team" in source.data:
             data, found = validate(source, schemas["team"], sdirs, pattern)
+            found += left_in(data, schemas["team"], source, placeholder_context(sdirs))
             problems += found
             if any(not p.warning for p in found):
                 continue
@@ -296,7 +352,7 @@ def load_inputs(
                 continue
             reference = data.get("avtalsregister")
             if reference:
-                register_path = (path.parent / reference).resolve()
+                register_path = _resolved(path.parent / reference)
                 if register_path not in registers:
                     try:
                         table = read_table(register_path)
@@ -326,9 +382,10 @@ def load_inputs(
                 inputs.settings = Source(source.path, _complete(data, schemas["rapport"]), source.lines)
 
     for path in tables:
-        resolved = path.resolve()
+        resolved = _resolved(path)
         try:
-            table = read_table(path)
+            with working_on(path):
+                table = read_table(path)
         except InputError as exc:
             failures.append(str(exc))
             continue
@@ -344,7 +401,7 @@ def load_inputs(
                 registers[resolved] = register
         else:
             failures.append(
-                f"{path}:1: okänd tabell (kolumner: {', '.join(table.columns) or 'inga'}). Ett avtalsregister har kolumnerna "
+                f"{path}:1: okänd tabell (kolumner: {', '.join(c for c in table.columns if c) or 'inga'}). Ett avtalsregister har kolumnerna "
                 "avtalsomrade, giltigt_fran och giltigt_till; nyckeltal har vardgivare, period, indikator och varde."
             )
     progress.finish()
@@ -352,6 +409,7 @@ def load_inputs(
     inputs.no_settings = _complete({"rapport": {}}, schemas["rapport"])
     problems += _duplicates(inputs)
     problems += _duplicate_measurements(inputs.measurements)
+    problems += _period_spellings(inputs.measurements)
     if failures or any(not p.warning for p in problems):
         raise DataError(problems, failures)
     if not inputs.cases and not inputs.teams:
@@ -360,11 +418,12 @@ def load_inputs(
 
 
 def _schemas(dirs: tuple[Path, ...], sdirs: list[Path]) -> dict[str, dict[str, Any]]:
-    team = dict(find_schema("teamunderlag", sdirs) or {})
-    team["arssummering"] = {"type": "dict", "intern": True, "schema": find_schema("arssummering", sdirs) or {}}
+    """Each kind of input with every section a file of that kind may hold: a case file the sections
+    of the documents made from it, a team file its planning sections (documents `underlag: team`)."""
+    known = catalogue(dirs)
     return {
-        "arende": case_schema(list(catalogue(dirs)), set(), sdirs),
-        "team": team,
+        "arende": case_schema([d for d, t in known.items() if t.source == "arende"], set(), sdirs),
+        "team": team_schema([d for d, t in known.items() if t.source == "team"], sdirs),
         "rapport": find_schema("rapportunderlag", sdirs) or {},
     }
 
@@ -436,6 +495,8 @@ def read_table(path: Path) -> Table:
     try:
         if path.is_dir():
             raise InputError(f"{path}: är en mapp, inte en fil.")
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device (/dev/zero) would block or never end
+            raise InputError(f"{path}: är ingen vanlig fil (en FIFO eller en enhet). Ange en CSV- eller XLSX-fil.")
         size = path.stat().st_size
         if size > MAX_TABLE_BYTES:
             raise InputError(f"{path}: filen är för stor ({size // 1024 // 1024} MB). Är det rätt fil?")
@@ -449,48 +510,119 @@ def read_table(path: Path) -> Table:
     return _read_csv(path, raw)
 
 
+MAX_TABLE_ROWS = 100_000  # a year's indicator data is some thousand rows; a contract register a few hundred
+MAX_TABLE_COLUMNS = 100
+MAX_CELL = 10_000  # characters in one cell: a name, a period, a number; no cell of these tables holds prose
+MAX_XLSX_UNPACKED = 200 * 1024 * 1024  # what an XLSX may unpack to (a zip bomb unpacks to gigabytes)
+MAX_XLSX_RATIO = 200  # unpacked size / packed size of one part; real sheets compress 5-20 times
+
+
+def _decode_csv(path: Path, raw: bytes) -> str:
+    """UTF-8, or Windows-1252 (Excel's "CSV (semikolonavgränsad)" in Swedish); a file mixing the two
+    (rows pasted from two sources) is refused with the first line in each, not turned into mojibake."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_line = next((n for n, line in enumerate(raw.splitlines(), 1) if _utf8_non_ascii(line)), None)
+        if utf8_line is not None:
+            latin_line = raw[: exc.start].count(b"\n") + 1
+            raise InputError(f"{path}:{latin_line}: filen blandar teckenkodningar: rad {utf8_line} är UTF-8 men rad {latin_line} "
+                             "är det inte (Windows-1252?). Spara hela filen som CSV UTF-8 i Excel.") from None
+        return raw.decode("cp1252", errors="replace")
+
+
+def _utf8_non_ascii(line: bytes) -> bool:
+    if line.isascii():
+        return False
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _read_csv(path: Path, raw: bytes) -> Table:
     if b"\x00" in raw:
         raise InputError(f"{path}: filen är binär, inte en CSV-fil. Spara den som CSV (UTF-8) eller XLSX.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")  # Excel's "CSV (semikolonavgränsad)" in Swedish Windows
+    text = _decode_csv(path, raw)
     lines = text.splitlines()
     header = next((line for line in lines if line.strip()), "")
     delimiter = max(";,\t", key=header.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows: list[Row] = []
     columns: list[str] = []
-    for number, cells in enumerate(reader, start=1):
-        if not any(c.strip() for c in cells):
-            continue
-        if not columns:
-            columns = [column_name(c) for c in cells]
-            continue
-        rows.append(Row(number, {columns[i]: cells[i].strip() for i in range(min(len(columns), len(cells)))}))
+    try:
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            _check_row(path, reader.line_num, cells)
+            if not columns:
+                columns = [column_name(c) for c in cells]
+                continue
+            rows.append(Row(reader.line_num, {columns[i]: cells[i].strip() for i in range(min(len(columns), len(cells)))}))
+    except csv.Error as exc:
+        message = "en cell är för lång" if "field larger" in str(exc) else f"filen kan inte läsas som CSV ({exc})"
+        raise InputError(f"{path}:{reader.line_num}: {message}. Kontrollera citattecknen i filen.") from None
     return Table(path, columns, rows)
+
+
+def _check_row(path: Path, line: int, cells: list[Any]) -> None:
+    if line > MAX_TABLE_ROWS:
+        raise InputError(f"{path}:{line}: tabellen har fler än {MAX_TABLE_ROWS:,} rader; är det rätt fil?".replace(",", "\u00a0"))
+    if len(cells) > MAX_TABLE_COLUMNS:
+        raise InputError(f"{path}:{line}: raden har {len(cells)} kolumner (högst {MAX_TABLE_COLUMNS}); är det rätt fil?")
+    long = next((c for c in cells if isinstance(c, str) and len(c) > MAX_CELL), None)
+    if long is not None:
+        raise InputError(f"{path}:{line}: en cell har {len(long)} tecken (högst {MAX_CELL}); är det rätt fil?")
+    for cell in cells:  # a control character can stand in no document, and not in the XLSX written back
+        if isinstance(cell, str) and (bad := CONTROL_CHARACTERS.search(cell.replace("\t", " "))):
+            raise InputError(f"{path}:{line}: otillåtet tecken (U+{ord(bad.group(0)):04X}) i en cell; ta bort det")
+
+
+def _check_package(path: Path, raw: bytes) -> None:
+    """Refuse an XLSX that would unpack to far more than any real sheet: a zip bomb (3.6 MB that
+    unpacks to 4.8 GB) is stopped before openpyxl reads a byte of it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl says it is no XLSX
+    unpacked = sum(m.file_size for m in members)
+    greedy = next((m for m in members if m.compress_size and m.file_size / m.compress_size > MAX_XLSX_RATIO and m.file_size > 1024 * 1024), None)
+    if len(members) > 10_000 or unpacked > MAX_XLSX_UNPACKED or greedy is not None:
+        raise InputError(f"{path}: filen packas upp till {unpacked // (1024 * 1024)} MB eller är onormalt hårt packad; "
+                         "så stora kalkylblad läses inte (är det rätt fil?). Spara den på nytt i Excel eller som CSV.")
 
 
 def _read_xlsx(path: Path, raw: bytes) -> Table:
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise InputError(f"{path}: filen kan inte läsas som XLSX ({type(exc).__name__}). Spara den på nytt i Excel.") from None
-    sheet = workbook.worksheets[0]
+    _check_package(path, raw)
     rows: list[Row] = []
     columns: list[str] = []
-    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-        values = ["" if c is None else c for c in cells]
-        if not any(str(v).strip() for v in values):
-            continue
-        if not columns:
-            columns = [column_name(c) for c in values]
-            continue
-        rows.append(Row(number, {columns[i]: (v.strip() if isinstance(v, str) else v) for i, v in enumerate(values) if i < len(columns)}))
-    workbook.close()
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        if not workbook.worksheets:
+            raise InputError(f"{path}: arbetsboken har inget kalkylblad.")
+        sheet = workbook.worksheets[0]
+        for number, cells in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_TABLE_COLUMNS), start=1):
+            values = ["" if c is None else c for c in cells]
+            if not any(str(v).strip() for v in values):
+                if number > MAX_TABLE_ROWS:
+                    _check_row(path, number, [])
+                continue
+            _check_row(path, number, values)
+            if not columns:
+                columns = [column_name(c) for c in values]
+                continue
+            rows.append(Row(number, {columns[i]: (v.strip() if isinstance(v, str) else v) for i, v in enumerate(values) if i < len(columns)}))
+        workbook.close()
+    except InputError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for a broken or truncated file, also while reading rows
+        raise InputError(f"{path}: filen kan inte läsas som XLSX ({type(exc).__name__}). Spara den på nytt i Excel.") from None
     return Table(path, columns, rows)
 
 
@@ -543,14 +675,19 @@ def parse_register(table: Table) -> tuple[Register, list[Problem]]:
     return Register(table, contracts), problems
 
 
+MAX_INDICATOR = 1e12  # larger than any count, share or amount in kronor a region's indicator data holds
+
+
 def _number(value: Any) -> float | None:
+    """A finite number of a sane size, or None (`nan`, `inf`, `1e300` and text are no indicator values)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    text = str(value or "").strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    try:
-        return float(text)
-    except ValueError:
-        return None
+        number = float(value)
+    else:
+        text = str(value or "").strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        if not re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,3})?", text):
+            return None
+        number = float(text)
+    return number if math.isfinite(number) and abs(number) <= MAX_INDICATOR else None
 
 
 def parse_indicators(table: Table) -> tuple[list[Measurement], list[Problem]]:
@@ -570,7 +707,7 @@ def parse_indicators(table: Table) -> tuple[list[Measurement], list[Problem]]:
             problems.append(table.problem(row, column, "värdet saknas"))
         value = _number(row.cells.get("varde"))
         if value is None:
-            problems.append(table.problem(row, "varde", f"'{cells.get('varde', '')}' är inget tal"))
+            problems.append(table.problem(row, "varde", f"'{cells.get('varde', '')}' är inget tal (ett ändligt tal, högst 10^12 till beloppet)"))
         if missing or value is None:
             continue
         period = cells["period"]
@@ -607,3 +744,16 @@ def _duplicate_measurements(measurements: list[Measurement]) -> list[Problem]:
             )
     return problems
 
+
+
+def _period_spellings(measurements: list[Measurement]) -> list[Problem]:
+    """One period written two ways ("2026-1" and "2026-01") would be two columns of one chart."""
+    first: dict[tuple[Any, ...], Measurement] = {}
+    problems: list[Problem] = []
+    for m in measurements:
+        key = tuple(int(part) if part.isdigit() else part.casefold() for part in re.findall(r"\d+|[^\W\d_]+", m.period))
+        seen = first.setdefault(key, m)
+        if seen.period != m.period:
+            problems.append(Problem(m.file, m.line, "period", f"perioden '{m.period}' står som '{seen.period}' på {seen.file}:{seen.line}; "
+                                    "skriv varje period på samma sätt"))
+    return problems

@@ -11,7 +11,9 @@ Where a rule goes:
 - `letters.py`: the parts of a letter (copy list, attachments, signatures);
 - `kap2.py`, `kap3.py`, `kap4.py`, `kap5.py`: one document's rules, in the module of the handbook
   chapter the document belongs to (a module that does not exist yet is created by whoever needs it,
-  with its own `RULES` list, and added to `MODULES` below).
+  with its own `RULES` list, and added to `MODULES` below). A chapter with many documents splits
+  into one module per group of documents: `kap4.py` (3a, 4a and the checks its documents share),
+  `kap4_plans.py`, `kap4_decisions.py`, `kap4_board.py`, `kap4_reports.py`.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from typing import Any
 
 from ..case import Source
 from ..errors import Problem
-from . import common, kap3, kap4, kap5, letters
+from . import common, kap2, kap3, kap4, kap4_board, kap4_decisions, kap4_plans, kap4_reports, kap5, letters
 from .common import LADDER, Rule, check_decision, check_mandate, refused_personnummer
 
-MODULES = (common, letters, kap3, kap4, kap5)
+MODULES = (common, letters, kap2, kap3, kap4, kap4_plans, kap4_decisions, kap4_board, kap4_reports, kap5)
 RULES: list[Rule] = [rule for module in MODULES for rule in module.RULES]
 
 

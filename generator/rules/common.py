@@ -4,6 +4,7 @@ personnummer where the profile says so, and the delegation-order check every dec
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -52,6 +53,20 @@ def deviations(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
             seen.add(ident)
 
 
+def known_deviations(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
+    """A document that names deviations (its section's `avvikelser`, ids) states them as found by
+    its date: one discovered later would make the letter say what was not so when it was sent."""
+    found = {d.get("id"): d.get("upptackt") for d in data.get("avvikelser") or [] if isinstance(d, dict)}
+    for key, section in data.items():
+        if not isinstance(section, dict) or not is_date(section.get("datum")) or not isinstance(section.get("avvikelser"), list):
+            continue
+        for index, ident in enumerate(section["avvikelser"]):
+            when = found.get(ident) if isinstance(ident, str) else None
+            if is_date(when) and when > section["datum"]:
+                yield src.problem((key, "avvikelser", index), f"avvikelsen '{ident}' upptäcktes {when.isoformat()}, efter dokumentets "
+                                  f"datum {section['datum'].isoformat()}; dokumentet kan bara ta upp avvikelser som var kända då")
+
+
 def escalation(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
     """Each step is decided by whoever holds the mandate; a skipped step carries a reason."""
     # Steps 0-2 are usually taken in routine follow-up before a case arrives, so a case may start
@@ -87,9 +102,15 @@ def check_mandate(measure: str, decided_by: Any, path: tuple[Any, ...], src: Sou
     order = mandate(profile, measure)
     if decided_by in order["beslutar"]:
         return
-    rule = (f"delegationsordningen i organisationsprofilen ({order['kalla']})" if order["kalla"]
-            else f"handboken för avtalsuppföljning ({MEASURES[measure].source})")
-    yield src.problem(path, f"{order['namn']} beslutas enligt {rule} av {roles_text(order['beslutar'])}, inte av {role_text(decided_by)}")
+    yield src.problem(path, f"{order['namn']} beslutas enligt {delegation_source(measure, profile)} av "
+                      f"{roles_text(order['beslutar'])}, inte av {role_text(decided_by)}")
+
+
+def delegation_source(measure: str, profile: dict[str, Any]) -> str:
+    """Where the mandate for `measure` comes from, for a message: the profile's delegation order
+    with its `file:line` when the profile sets it, else the handbook's chapter."""
+    where = mandate(profile, measure)["kalla"]
+    return f"delegationsordningen i organisationsprofilen ({where})" if where else f"handboken för avtalsuppföljning ({MEASURES[measure].source})"
 
 
 def check_decision(measure: str, data: dict[str, Any], path: tuple[Any, ...], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
@@ -137,4 +158,17 @@ def refused_personnummer(data: dict[str, Any], src: Source, keys: list[str], kee
     return problems
 
 
-RULES: list[Rule] = [contract, deviations, escalation]
+def identifiers(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
+    """A case id or diarienummer holding a personnummer would put it in folder names, manifest.json
+    and every document's metadata, where no masking reaches."""
+    for key, name in (("id", "ärende-id"), ("diarienummer", "diarienumret")):
+        value = get(data, "arende", key)
+        if isinstance(value, str) and find_personnummer(value):
+            yield src.problem(("arende", key), f"{name} innehåller ett personnummer; det blir mappens namn och står i manifest.json "
+                              "och i dokumentens metadata, där det inte kan maskeras. Använd ett id utan personnummer")
+    ident = get(data, "arende", "id")
+    if isinstance(ident, str) and re.fullmatch(r"rapport-\d{4}", ident, re.I):
+        yield src.problem(("arende", "id"), f"ärende-id '{ident}' är namnet på årsrapportens mapp (mallgen report); välj ett annat id")
+
+
+RULES: list[Rule] = [contract, deviations, known_deviations, escalation, identifiers]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from ..case import Source, is_date
 from ..errors import Problem
-from .common import Rule, check_decision
+from .common import Rule, check_decision, get
 from .letters import check_tjansteskrivelse
+
+_TIME = re.compile(r"\d{2}[.:]\d{2}")  # a time the schema accepted (and wrote with two digits for the hour)
 
 
 def handover(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
@@ -44,6 +47,12 @@ def call_in(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Itera
         yield src.problem((key, "svar_senast"), "sista svarsdag är före kallelsens datum")
     if is_date(sent) and is_date(held) and held <= sent:
         yield src.problem((key, "mote", "datum"), "mötet måste vara efter kallelsens datum")
+    # The letter says the review has shown deviations and lists those known when it is sent.
+    known = [d for d in data.get("avvikelser") or [] if isinstance(d, dict) and is_date(d.get("upptackt"))
+             and (not is_date(sent) or d["upptackt"] <= sent)]
+    if is_date(sent) and not known:
+        yield src.problem((key,), "kallelsen går igenom ärendets avvikelser, men ingen avvikelse under 'avvikelser' var upptäckt "
+                          f"senast kallelsens datum ({sent.isoformat()}); lägg till avvikelserna (med upptackt) innan kallelsen skickas")
     yield from _meeting(meeting, (key, "mote"), src)
 
 
@@ -52,7 +61,8 @@ def _meeting(meeting: Any, path: tuple[str, ...], src: Source) -> Iterator[Probl
     if not isinstance(meeting, dict):
         return
     start, end = meeting.get("start"), meeting.get("slut")
-    if isinstance(start, str) and isinstance(end, str) and end.replace(".", ":") <= start.replace(".", ":"):
+    if isinstance(start, str) and isinstance(end, str) and _TIME.fullmatch(start) and _TIME.fullmatch(end) \
+            and end.replace(".", ":") <= start.replace(".", ":"):
         yield src.problem((*path, "slut"), "mötet slutar innan det börjar")
     place = meeting.get("plats") or {}
     if place.get("typ") == "lokal" and not place.get("lokal"):
@@ -66,6 +76,9 @@ def final_report(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> 
     doc = data.get("slutrapport")
     if not isinstance(doc, dict):
         return
+    written, started = doc.get("datum"), get(data, "arende", "startdatum")
+    if is_date(written) and is_date(started) and written < started:
+        yield src.problem(("slutrapport", "datum"), f"slutrapporten är daterad före ärendets start (arende.startdatum {started.isoformat()})")
     if doc.get("utfall") == "havning" and not _has_step(data, "5"):
         yield src.problem(("slutrapport", "utfall"), "hävning beslutas av nämnd (steg 5), men eskaleringen har inget steg 5", warning=True)
     yield from _communicated(doc, src)
