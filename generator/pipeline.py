@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -322,13 +323,14 @@ YAML_SUFFIXES = (".yaml", ".yml")
 def input_files(paths: list[Path]) -> list[tuple[Path, bool]]:
     """Each file named, and each YAML file below a folder named (in name order): `(path, found in a folder)`.
 
-    The same file named twice is checked and rendered once.
+    The same file named twice is checked and rendered once. Links to folders are not followed (no
+    loops); a path that cannot be looked at (a link loop, a name too long) is passed on as a file,
+    and reading it says what is wrong.
     """
     found: list[tuple[Path, bool]] = []
     for path in paths:
-        if path.is_dir():
-            members = sorted((p for p in path.rglob("*") if p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith(".") and p.is_file()),
-                             key=lambda p: p.relative_to(path).parts)
+        if _is_dir(path):
+            members = _yaml_below(path)
             found += [(member, True) for member in members] if members else [(path, True)]  # an empty folder: said in check_inputs
         else:
             found.append((path, False))
@@ -336,10 +338,26 @@ def input_files(paths: list[Path]) -> list[tuple[Path, bool]]:
     for path, in_folder in found:
         try:
             key = path.resolve()
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python < 3.13)
             key = path
         seen.setdefault(key, (path, in_folder))
     return list(seen.values())
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _yaml_below(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    for root, folders, files in os.walk(folder):  # os.walk follows no link to a folder
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        found += [Path(root) / name for name in files
+                  if Path(name).suffix.lower() in YAML_SUFFIXES and not name.startswith(".") and (Path(root) / name).is_file()]
+    return sorted(found, key=lambda p: p.relative_to(folder).parts)
 
 
 def check_inputs(paths: list[Path], options: Options, advance: Callable[[], object] | None = None) -> Checked:
@@ -354,7 +372,7 @@ def check_inputs(paths: list[Path], options: Options, advance: Callable[[], obje
     for path, in_folder in files:
         try:
             with working_on(path):
-                if in_folder and path.is_dir():
+                if in_folder and _is_dir(path):
                     raise InputError(f"{path}: mappen innehåller inga ärendefiler (.yaml).")
                 if in_folder:
                     source = read_yaml(path)

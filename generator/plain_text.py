@@ -99,17 +99,20 @@ def to_plain_text(tokens: Sequence[Token]) -> str:
 
 # Text that a Markdown viewer would turn into live HTML, a link or an image: a tag or autolink
 # (`<script>`, `<javascript:…>`), and `[…](…)`, `[…]:` or `![…]`. Data can hold them as text (the
-# HTML, PDF and Word documents show them as text); here they get the one backslash that keeps them text.
+# HTML, PDF and Word documents show them as text). Here a word joiner (U+2060, invisible and never
+# a line break) goes after the '<' or the ']', which keeps them text for a viewer, and leaves no
+# backslash for a reader of the e-mail.
+WORD_JOINER = "\u2060"
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
-_LINK_SYNTAX = re.compile(r"(!?)\[(?=[^\]\n]*\]\s*[(:\[])")
+_LINK_SYNTAX = re.compile(r"(\[[^\]\n]*\])(?=\s*[(:\[])")
 
 
 def inert(text: str) -> str:
     """`text` as it reads, but with no HTML, link or image a Markdown viewer would make of it."""
     if "<" not in text and "[" not in text:
         return text
-    text = _TAG_START.sub(r"\\<", text)
-    return _LINK_SYNTAX.sub(lambda m: ("\\!" if m.group(1) else "") + "\\[", text)
+    text = _TAG_START.sub("<" + WORD_JOINER, text)
+    return _LINK_SYNTAX.sub(lambda m: m.group(1) + WORD_JOINER, text)
 
 
 def _inline(children: Sequence[Token]) -> str:

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import EXAMPLE, EXAMPLES, ROOT
 
 PROFILE = EXAMPLES / "organisation.yaml"
@@ -254,17 +255,24 @@ def test_manifest_records_what_decides(tmp_path: Path) -> None:
 
 
 def test_folder_skips_what_is_not_a_case_with_a_note(cli, tmp_path: Path) -> None:
-    shutil.copytree(EXAMPLES / "rapport", tmp_path / "rapport")
+    folder = tmp_path / "rapport"
+    shutil.copytree(EXAMPLES / "rapport", folder)
     shutil.copy(PROFILE, tmp_path / "organisation.yaml")
-    result = cli("validate", tmp_path / "rapport")
+    shutil.copy(PROFILE, folder / "region.yaml")  # a profile among the cases: named, not read as a case
+    case = yaml.safe_load((folder / "arenden" / "vc-tallbo.yaml").read_text(encoding="utf-8"))
+    del case["uppfoljningsplan_avtal"]  # a case with no document yet
+    case["arende"]["id"] = "LU-2026-VC-99"
+    (folder / "arenden" / "vc-tom.yaml").write_text(yaml.safe_dump(case, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = cli("validate", folder)
     assert result.exit_code == 0, result.output
     notes = [line for line in result.stderr.splitlines() if "hoppas över" in line]
-    assert f"{tmp_path / 'rapport' / 'team' / 'radiologi.yaml'}: teamunderlag till årsrapporten (mallgen report), inget ärende – hoppas över" in notes
-    assert f"{tmp_path / 'rapport' / 'rapport.yaml'}: rapportfil till årsrapporten (mallgen report), inget ärende – hoppas över" in notes
-    assert f"{tmp_path / 'rapport' / 'arenden' / 'vc-tallbo.yaml'}: ärendet har inga uppgifter för något dokument ännu – hoppas över" in notes
-    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [  # the cases with documents, in name order
-        str(tmp_path / "rapport" / "arenden" / name) for name in
-        ("nt-ortopedi-fordjupad.yaml", "ra-akutrontgen-fordjupad.yaml", "rh-solglantan-fordjupad.yaml", "vc-norrsund-centrum-fordjupad.yaml")]
+    assert notes == [f"{folder / 'arenden' / 'vc-tom.yaml'}: ärendet har inga uppgifter för något dokument ännu – hoppas över",
+                     f"{folder / 'rapport.yaml'}: rapportfil till årsrapporten (mallgen report), inget ärende – hoppas över",
+                     f"{folder / 'region.yaml'}: organisationsprofil, inget ärende – hoppas över"]
+    # every case file and team file, in name order (folders first, as found): team files are inputs too
+    expected = [*sorted(p for p in (folder / "arenden").glob("*.yaml") if p.name != "vc-tom.yaml"), *sorted((folder / "team").glob("*.yaml"))]
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [str(path) for path in expected]
+    assert f"{folder / 'team' / 'radiologi.yaml'}: giltigt (4 dokument: " in result.stdout
 
 
 def test_progress_is_hidden_when_not_a_terminal(cli, tmp_path: Path) -> None:

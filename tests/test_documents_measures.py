@@ -453,7 +453,7 @@ def test_a_patient_named_in_the_reports_own_text_stops_it(tmp_path: Path) -> Non
     result = invoke("render", path, "-d", "anmalan-ivo", "-f", "md", "-o", tmp_path / "ut")
     assert result.exit_code == 1
     assert messages(result) == [
-        f"{path}:{at(path, 'anmalan_ivo:', 'Gunilla Sjöberg fick')}: anmalan_ivo.handelser[0].beskrivning: texten namnger patient 1, "
+        f"{path}:{at(path, 'anmalan_ivo:', 'Gunilla Sjöberg fick')}: anmalan_ivo.handelser[1].beskrivning: texten namnger patient 1, "
         "vars uppgifter är sekretessbelagda och bara står i bilagan; skriv 'Patient 1' i stället",
         f"{path}:{at(path, 'anmalan_ivo:', 'bedomning:')}: anmalan_ivo.bedomning: texten namnger patient 4, vars uppgifter är "
         "sekretessbelagda och bara står i bilagan; skriv 'Patient 4' i stället",
@@ -585,7 +585,7 @@ def test_another_regions_delegation_order_is_cited_by_its_line(tmp_path: Path) -
     proposal = line_of(path, "atgard: aterkrav", line_of(path, "tjansteutlatande:"))
     letter = line_of(path, "beslutsfattare: namnd", line_of(path, "aterkrav:", line_of(path, "havning:")))
     assert messages(result) == [
-        f"{path}:{proposal}: tjansteutlatande.forslag_till_beslut[0].atgard: återkrav beslutas enligt {rule} av avdelningschefen, "
+        f"{path}:{proposal}: tjansteutlatande.forslag_till_beslut[1].atgard: återkrav beslutas enligt {rule} av avdelningschefen, "
         "inte av ansvarig nämnd eller styrelse",
         f"{path}:{letter}: aterkrav.beslut.beslutsfattare: återkrav beslutas enligt {rule} av avdelningschefen, inte av ansvarig nämnd "
         "eller styrelse",
@@ -682,7 +682,7 @@ def test_a_measure_in_the_strategy_is_checked_against_the_delegation_order(tmp_p
     path, result = problems(tmp_path, data)
     assert result.exit_code == 1
     assert messages(result) == [
-        f"{path}:{at(path, 'atgardsstrategi:', 'typ: anmodan', 'beslutas_av:')}: atgardsstrategi.atgarder[2].beslutas_av: anmodan om "
+        f"{path}:{at(path, 'atgardsstrategi:', 'typ: anmodan', 'beslutas_av:')}: atgardsstrategi.atgarder[3].beslutas_av: anmodan om "
         f"rättelse beslutas enligt delegationsordningen i organisationsprofilen ({PROFILE}:{line_of(PROFILE, '  anmodan:')}) av teamet, "
         "inte av handläggaren"
     ]
@@ -723,7 +723,7 @@ def test_the_control_plans_follow_up_names_the_boards_decision_that_set_it(tmp_p
     assert messages(result) == [
         f"{path}:{at(path, 'uppfoljning_kontrollplan:', 'paragraf:')}: uppfoljning_kontrollplan.kontrollplan_beslut.paragraf: stämmer inte "
         "med kontrollplan.namndbeslut.paragraf (§ 64) i samma ärende",
-        f"{path}:{at(path, 'uppfoljning_kontrollplan:', 'Indikation vid', 'uppfyllda:')}: uppfoljning_kontrollplan.kontrollpunkter[1]."
+        f"{path}:{at(path, 'uppfoljning_kontrollplan:', 'Indikation vid', 'uppfyllda:')}: uppfoljning_kontrollplan.kontrollpunkter[2]."
         "uppfyllda: fler uppfyllda kontroller (3) än kontroller (2)",
     ]
 
@@ -733,7 +733,7 @@ def test_the_proposed_amount_is_the_amount_decided(tmp_path: Path) -> None:
     data["tjansteutlatande"]["forslag_till_beslut"][0]["belopp"] = 750000
     path, result = problems(tmp_path, data)
     assert result.exit_code == 1
-    assert messages(result) == [f"{path}:{at(path, 'tjansteutlatande:', 'belopp: 750000')}: tjansteutlatande.forslag_till_beslut[0].belopp: "
+    assert messages(result) == [f"{path}:{at(path, 'tjansteutlatande:', 'belopp: 750000')}: tjansteutlatande.forslag_till_beslut[1].belopp: "
                                 "beloppet 750 000 kr stämmer inte med aterkrav.grunder i samma ärende (summa 759 300 kr); nämndens beslut "
                                 "och brevet ska ange samma belopp"]
 
@@ -752,13 +752,13 @@ def test_a_repayment_needs_grounds_with_amounts_that_agree_with_the_deviations(t
     assert result.exit_code == 1
     ground = at(path, "aterkrav:", "grunder:", "avvikelse: A2")
     assert messages(result) == [
-        f"{path}:{line_of(path, 'aterkrav_belopp: 396800')}: avvikelser[1].aterkrav_belopp: avvikelsen A2 anger återkrav 396 800 kr, men "
+        f"{path}:{line_of(path, 'aterkrav_belopp: 396800')}: avvikelser[2].aterkrav_belopp: avvikelsen A2 anger återkrav 396 800 kr, men "
         "grunderna i aterkrav summerar till 0 kr; rätta det ena så att brevet, slutrapporten och årsrapporten visar samma belopp",
-        f"{path}:{line_of(path, 'aterkrav_belopp: 55100')}: avvikelser[2].aterkrav_belopp: avvikelsen A3 anger återkrav 55 100 kr, men "
+        f"{path}:{line_of(path, 'aterkrav_belopp: 55100')}: avvikelser[3].aterkrav_belopp: avvikelsen A3 anger återkrav 55 100 kr, men "
         "grunderna i aterkrav summerar till 58 000 kr; rätta det ena så att brevet, slutrapporten och årsrapporten visar samma belopp",
-        f"{path}:{at(path, 'tjansteutlatande:', 'belopp: 759300')}: tjansteutlatande.forslag_till_beslut[0].belopp: beloppet 759 300 kr "
+        f"{path}:{at(path, 'tjansteutlatande:', 'belopp: 759300')}: tjansteutlatande.forslag_till_beslut[1].belopp: beloppet 759 300 kr "
         "stämmer inte med aterkrav.grunder i samma ärende (summa 365 400 kr); nämndens beslut och brevet ska ange samma belopp",
-        f"{path}:{ground}: aterkrav.grunder[1]: raden saknar belopp; ange antal och a_pris (beloppet räknas fram) eller belopp",
+        f"{path}:{ground}: aterkrav.grunder[2]: raden saknar belopp; ange antal och a_pris (beloppet räknas fram) eller belopp",
     ]
 
 
@@ -769,7 +769,7 @@ def test_an_amount_given_beside_its_computation_must_agree_with_it(tmp_path: Pat
     path, result = problems(tmp_path, data)
     assert result.exit_code == 1
     assert messages(result) == [
-        f"{path}:{at(path, 'polisanmalan:', 'belopp: 50000')}: polisanmalan.skada[1].belopp: beloppet 50 000 kr stämmer inte med "
+        f"{path}:{at(path, 'polisanmalan:', 'belopp: 50000')}: polisanmalan.skada[2].belopp: beloppet 50 000 kr stämmer inte med "
         "antal × a_pris (38 × 1 450 kr = 55 100 kr); rätta beloppet eller ta bort det så att det räknas fram"
     ]
 
@@ -832,9 +832,9 @@ def test_the_report_to_ivo_refers_to_patients_in_its_attachment(tmp_path: Path) 
     path, result = problems(tmp_path, data)
     assert result.exit_code == 1
     assert messages(result) == [
-        f"{path}:{at(path, 'anmalan_ivo:', 'patient: 7')}: anmalan_ivo.handelser[3].patient: patient 7 finns inte under 'patienter' (den "
+        f"{path}:{at(path, 'anmalan_ivo:', 'patient: 7')}: anmalan_ivo.handelser[4].patient: patient 7 finns inte under 'patienter' (den "
         "sekretessbelagda bilagan); lägg till patienten där eller rätta numret",
-        f"{path}:{at(path, 'anmalan_ivo:', 'patienter:', 'nummer: 4')}: varning: anmalan_ivo.patienter[3].nummer: patient 4 nämns inte i "
+        f"{path}:{at(path, 'anmalan_ivo:', 'patienter:', 'nummer: 4')}: varning: anmalan_ivo.patienter[4].nummer: patient 4 nämns inte i "
         "någon iakttagelse; hänvisa till patienten under 'handelser' eller ta bort raden",
     ]
 

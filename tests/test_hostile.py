@@ -693,7 +693,7 @@ TABLE_ATTACKS: dict[str, tuple[str, Any, str]] = {
     "nan": ("x.csv", (HEADER + "A;2026;X;nan\n").encode(), "x.csv:2: varde: 'nan' är inget tal"),
     "inf": ("x.csv", (HEADER + "A;2026;X;-inf\n").encode(), "x.csv:2: varde: '-inf' är inget tal"),
     "orimligt värde": ("x.csv", (HEADER + "A;2026;X;1e300\n").encode(), "x.csv:2: varde: '1e300' är inget tal"),
-    "period på två sätt": ("x.csv", (HEADER + "A;2026-1;X;1\nA;2026-01;X;2\n").encode(), "x.csv:3: period: perioden '2026-01' står som '2026-1'"),
+    "period på två sätt": ("x.csv", (HEADER + "A;2026-1;X;1\nA;2026-01;X;2\n").encode(), "x.csv:2: period: perioden '2026-1' står som '2026-01'"),  # the example tables write '2026-01' already
     "för många rader": ("x.csv", (HEADER + "A;2026;X;1\n" * 100_001).encode(), "x.csv:100001: tabellen har fler än 100\u00a0000 rader"),
 }
 
