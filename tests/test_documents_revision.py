@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import EXAMPLES, ExampleOutputs
+from test_documents_besluta import fill_placeholders, uncomment_section
 from test_documents_routine import folders, read
 from test_letters import line_of
 
@@ -100,3 +101,13 @@ def test_each_rule_of_the_proposal_names_the_field(cli, tmp_path: Path, section:
     expected = f"{path}:{line_of(path, anchor)}: {'varning: ' if warning else ''}{message}"
     assert expected in result.stderr.splitlines(), result.stderr
     assert result.exit_code == (0 if warning else 1)
+
+
+def test_the_skeletons_section_validates_when_uncommented(cli, tmp_path: Path) -> None:
+    from generator.skeleton import skeleton
+
+    target = tmp_path / "team.yaml"
+    target.write_text(fill_placeholders(uncomment_section(skeleton("team"), DOCUMENT)), encoding="utf-8")
+    result = cli("validate", target)
+    assert result.exit_code == 0, result.output
+    assert f"giltigt (1 dokument: {DOCUMENT})" in result.stdout
