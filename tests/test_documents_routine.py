@@ -352,9 +352,10 @@ def test_a_team_file_renders_its_documents_into_a_folder_no_case_can_name(render
     assert all(not re.fullmatch(pattern, name) for name in teams)  # a case id begins with a letter or a digit
     manifest = json.loads((rendered["_team-vardval-vardcentral-2026"] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["arende"] == "_team-vardval-vardcentral-2026" and manifest["diarienummer"] == "HSN 2025-00941"
-    assert sorted(manifest["dokument"]) == sorted(TEAM_DOCUMENTS)
+    made = (*TEAM_DOCUMENTS, "revideringsforslag")  # this team also proposes a revision of the handbook (kap. 6)
+    assert sorted(manifest["dokument"]) == sorted(made)
     assert all(entry["malgrupp"] == "intern" for entry in manifest["dokument"].values())
-    assert sorted(manifest["filer"]) == sorted(f"{d}.{e}" for d in TEAM_DOCUMENTS for e in ("docx", "html", "md", "pdf"))
+    assert sorted(manifest["filer"]) == sorted(f"{d}.{e}" for d in made for e in ("docx", "html", "md", "pdf"))
 
 
 def team_copy(folder: Path, name: str = "vardval-rehab", *edits: tuple[str, str]) -> Path:

@@ -22,10 +22,10 @@ from typing import Any
 
 from ..case import Source
 from ..errors import Problem
-from . import common, kap2, kap3, kap4, kap4_board, kap4_decisions, kap4_plans, kap4_reports, kap5, letters
+from . import common, kap2, kap3, kap4, kap4_board, kap4_decisions, kap4_plans, kap4_reports, kap5, kap6, letters
 from .common import LADDER, Rule, check_decision, check_mandate, refused_personnummer
 
-MODULES = (common, letters, kap2, kap3, kap4, kap4_plans, kap4_decisions, kap4_board, kap4_reports, kap5)
+MODULES = (common, letters, kap2, kap3, kap4, kap4_plans, kap4_decisions, kap4_board, kap4_reports, kap5, kap6)
 RULES: list[Rule] = [rule for module in MODULES for rule in module.RULES]
 
 
