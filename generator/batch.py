@@ -232,7 +232,8 @@ def summary(results: list[CaseResult], skipped: list[Any] | None = None, warning
 
 def totals(results: list[CaseResult]) -> dict[str, int]:
     return {
-        "arenden": len(results),
+        "arenden": sum(not r.case.is_team for r in results),
+        "teamunderlag": sum(r.case.is_team for r in results),
         "skapade": sum(len(r.rendered) for r in results),
         "oforandrade": sum(len(r.unchanged) for r in results),
         "hoppade_over": sum(len(r.kept) for r in results),

@@ -411,7 +411,8 @@ def render_command(arenden: tuple[Path, ...], documents: tuple[str, ...], format
         raise
     if len(results) > 1:
         done = totals(results)
-        say(f"Klart: {done['arenden']} ärenden; {_count(done['skapade'], 'dokument skapat', 'dokument skapade')}, "
+        teams = f" och {_count(done['teamunderlag'], 'teamunderlag', 'teamunderlag')}" if done["teamunderlag"] else ""
+        say(f"Klart: {_count(done['arenden'], 'ärende', 'ärenden')}{teams}; {_count(done['skapade'], 'dokument skapat', 'dokument skapade')}, "
             f"{done['oforandrade']} {'oförändrat' if done['oforandrade'] == 1 else 'oförändrade'} sedan förra gången, "
             f"{done['hoppade_over']} hoppades över ({'redigerat' if done['hoppade_over'] == 1 else 'redigerade'} för hand).")
     if as_json:

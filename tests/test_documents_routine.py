@@ -406,7 +406,7 @@ def test_the_team_finds_its_routine_cases_beside_it_by_default(cli, tmp_path: Pa
     for name in ("rh-solbacken", "rh-kustens-fysioterapi", "vc-alvbacken"):
         routine_copy(folder / "arenden", name)
     shutil.copy(CASES / "rh-solglantan-fordjupad.yaml", folder / "arenden")
-    unassessed = routine_copy(folder / "arenden", "rh-handkliniken", ("verksamhetsbedomning:\n  farg: gron\n  motivering: \"Handlingsplanen är genomförd.\"\n", ""))
+    unassessed = routine_copy(folder / "arenden", "rh-handkliniken", ("verksamhetsbedomning:\n  farg: gron\n  motivering: \"Handlingsplanen för patientinformationen är genomförd; inga andra avvikelser eller indikationer under året.\"\n", ""))
     result = cli("render", team, "-d", "verksamhetsbedomning", "-f", "md", "-o", tmp_path / "ut")
     assert result.exit_code == 0, result.output
     assert (f"{unassessed}:{line_of(unassessed, 'arende:')}: varning: arende: ärendet saknar verksamhetsbedomning; vårdgivaren står som "

@@ -32,7 +32,8 @@ def revision_proposal(data: dict[str, Any], src: Source, profile: dict[str, Any]
     if not isinstance(doc, dict):
         return
     day = doc.get("datum")
-    handbook = doc.get("handbok") if isinstance(doc.get("handbok"), dict) else {}
+    found = doc.get("handbok")
+    handbook: dict[str, Any] = found if isinstance(found, dict) else {}
     start, end = handbook.get("giltig_fran"), handbook.get("giltig_till")
     if is_date(start) and is_date(end) and end < start:
         yield src.problem((KEY, "handbok", "giltig_till"), "giltighetstiden slutar före den börjar; kontrollera datumen")
