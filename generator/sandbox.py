@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import os
 import re
 import string
 import sys
@@ -349,6 +350,11 @@ class _Watchdog:
     """
 
     def __init__(self) -> None:
+        self.after_fork()
+
+    def after_fork(self) -> None:
+        """A fresh start, also in a forked process (a render worker): the parent's thread is not
+        there, and the condition's lock may have been held by that thread at the fork, for ever."""
         self.condition = threading.Condition()
         self.deadlines: dict[int, float] = {}
         self.depth: dict[int, int] = {}
@@ -400,6 +406,8 @@ def _set_async_exc(ident: int, exc: type[BaseException] | None) -> None:
 
 
 _WATCHDOG = _Watchdog()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_WATCHDOG.after_fork)
 
 
 class time_limit:  # noqa: N801  (used as a context manager, like contextlib's)

@@ -359,3 +359,42 @@ def test_zero_processes_is_a_usage_error(cli) -> None:
     result = cli("render", EXAMPLE, "-j", "0")
     assert result.exit_code == 2
     assert "0 processer räcker inte; ange minst 1." in result.stderr
+
+
+def _limited_template() -> None:
+    from generator.sandbox import time_limit
+
+    with time_limit():
+        pass
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="only a forked worker inherits the parent's locks")
+def test_a_forked_worker_never_inherits_the_template_watchdog_locked() -> None:
+    """The render pool forks after the main process has rendered templates; the watchdog thread may
+    hold its lock at that moment. A worker must still be able to run a template."""
+    import multiprocessing
+
+    from generator.sandbox import _WATCHDOG
+
+    import threading
+
+    _limited_template()  # the watchdog's thread runs in this process now
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another thread holds the lock, as the watchdog's does between two waits
+        with _WATCHDOG.condition:
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(30)
+    worker = multiprocessing.get_context("fork").Process(target=_limited_template)
+    worker.start()
+    release.set()
+    holder.join()
+    worker.join(timeout=30)
+    hung = worker.is_alive()
+    if hung:
+        worker.kill()
+    assert not hung and worker.exitcode == 0
