@@ -373,10 +373,9 @@ def test_a_forked_worker_never_inherits_the_template_watchdog_locked() -> None:
     """The render pool forks after the main process has rendered templates; the watchdog thread may
     hold its lock at that moment. A worker must still be able to run a template."""
     import multiprocessing
+    import threading
 
     from generator.sandbox import _WATCHDOG
-
-    import threading
 
     _limited_template()  # the watchdog's thread runs in this process now
     held, release = threading.Event(), threading.Event()
