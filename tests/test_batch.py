@@ -343,7 +343,7 @@ def test_json_summary_shape(tmp_path: Path) -> None:
     assert first["skrivna"] == ["kallelse-dialogmote.md", "kallelse-dialogmote.html"]
     assert first["dokument"] == {"skapade": ["kallelse-dialogmote"], "oforandrade": [], "hoppade_over": []}
     assert summary["hoppade_over_filer"] == [{"fil": str(folder / "organisation.yaml"), "anledning": "organisationsprofil, inget ärende – hoppas över"}]
-    assert summary["summa"] == {"arenden": 2, "skapade": 2, "oforandrade": 0, "hoppade_over": 0, "filer_skrivna": 4, "filer_oforandrade": 0}
+    assert summary["summa"] == {"arenden": 2, "teamunderlag": 0, "skapade": 2, "oforandrade": 0, "hoppade_over": 0, "filer_skrivna": 4, "filer_oforandrade": 0}
 
     broken = folder / "fu-2.yaml"
     broken.write_text(broken.read_text(encoding="utf-8").replace("orgnr: 559123-4561", "orgnr: 559123-4562"), encoding="utf-8")
