@@ -16,9 +16,11 @@ from typing import Any
 import docx
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 from conftest import EXAMPLES, ROOT
 from lxml import html as lxml_html
+from test_letters import line_of, write
+from test_robustness import invoke, messages
 
 from generator.formatting import find_personnummer
 from generator.leaks import docx_text as docx_xml_text
@@ -33,7 +35,6 @@ IN_DEPTH_DOCS = [
 ]
 ROUTINE_DOCS = ["begaran-handlingsplan", "uppfoljning-handlingsplan", "atgardsstrategi"]
 FORMATS = ("pdf", "docx", "html", "md")
-SUMMARY = re.compile(r"^\d+ fel hittades")
 AMOUNT = re.compile(r"\b\d{1,3}(?: \d{3})* kr\b")
 NBSP = "\u00a0"
 
@@ -41,32 +42,10 @@ NBSP = "\u00a0"
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def invoke(*args: str | Path) -> Result:
-    from generator.cli import main
-
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    assert "Traceback" not in result.output
-    return result
-
-
-def messages(result: Result) -> list[str]:
-    return [line for line in result.stderr.splitlines() if not SUMMARY.match(line)]
-
-
 def case(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["organisation"] = str(PROFILE)
     return data
-
-
-def write(path: Path, data: dict[str, Any]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
-    return path
-
-
-def line_of(path: Path, text: str, after: int = 0) -> int:
-    return next(n for n, row in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if n > after and text in row)
 
 
 def flat(text: str) -> str:

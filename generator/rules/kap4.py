@@ -117,6 +117,14 @@ def check_consultations(measure: str, data: dict[str, Any], key: str, src: Sourc
                               f"med {role_text(role)}; ange samrådet under 'samrad' (roll: {role}, datum)")
 
 
+def check_decided(measure: str, data: dict[str, Any], key: str, src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
+    """A section's decision (`beslut`) on `measure`: by whoever holds the mandate, after the
+    consultations the delegation order requires, each consultation named and before the decision."""
+    yield from check_decision(measure, data, (key, "beslut"), src, profile)
+    yield from check_consultations(measure, data, key, src, profile)
+    yield from check_samrad(data, key, src)
+
+
 def check_step(data: dict[str, Any], key: str, step: str, src: Source) -> Iterator[Problem]:
     """The case's escalation ladder records the step a measure's document belongs to: the final
     report and the annual report count the steps, not the documents."""

@@ -11,7 +11,7 @@ from ..case import Source, is_date
 from ..errors import Problem
 from ..formatting import long_date
 from .common import Rule, check_decision, check_mandate, get
-from .kap4 import check_consultations, check_samrad, check_step, decided_before_letter, rows, same_as
+from .kap4 import check_decided, check_step, decided_before_letter, rows, same_as
 
 # The handbook: the plan's deadline is set by the deviation's nature, normally within 1–6 months.
 NORMAL_MONTHS = (1, 6)
@@ -95,9 +95,7 @@ def action_strategy(data: dict[str, Any], src: Source, profile: dict[str, Any]) 
     doc = data.get(key)
     if not isinstance(doc, dict):
         return
-    yield from check_decision("3", data, (key, "beslut"), src, profile)
-    yield from check_consultations("3", data, key, src, profile)
-    yield from check_samrad(data, key, src)
+    yield from check_decided("3", data, key, src, profile)
     yield from check_step(data, key, "3", src)
     decided = get(doc, "beslut", "datum")
     for index, measure in rows(doc, "atgarder"):

@@ -11,8 +11,8 @@ from typing import Any
 from ..case import Source, is_date
 from ..errors import Problem
 from ..formatting import digits10, find_personnummer
-from .common import Rule, check_decision
-from .kap4 import amount_rows, check_consultations, check_samrad, decided_before_letter, rows
+from .common import Rule
+from .kap4 import amount_rows, check_decided, decided_before_letter, rows
 
 
 def ivo_report(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> Iterator[Problem]:
@@ -20,9 +20,7 @@ def ivo_report(data: dict[str, Any], src: Source, profile: dict[str, Any]) -> It
     doc = data.get(key)
     if not isinstance(doc, dict):
         return
-    yield from check_decision("anmalan_ivo", data, (key, "beslut"), src, profile)
-    yield from check_consultations("anmalan_ivo", data, key, src, profile)
-    yield from check_samrad(data, key, src)
+    yield from check_decided("anmalan_ivo", data, key, src, profile)
     yield from decided_before_letter(doc, key, "beslut", src)
     sent = doc.get("datum")
     numbers: dict[int, int] = {}
@@ -98,9 +96,7 @@ def police_report(data: dict[str, Any], src: Source, profile: dict[str, Any]) ->
     doc = data.get(key)
     if not isinstance(doc, dict):
         return
-    yield from check_decision("polisanmalan", data, (key, "beslut"), src, profile)
-    yield from check_consultations("polisanmalan", data, key, src, profile)
-    yield from check_samrad(data, key, src)
+    yield from check_decided("polisanmalan", data, key, src, profile)
     yield from decided_before_letter(doc, key, "beslut", src)
     yield from amount_rows(doc, key, "skada", "antal", "a_pris", src)
     period, sent = doc.get("brottstid"), doc.get("datum")
