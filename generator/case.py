@@ -75,8 +75,11 @@ class _Checks:
         self.key_tags = ("tag:yaml.org,2002:str",)
         self._nodes = 0
 
+    record = True  # False: a file shipped with mallgen, read without lines or checks (`read_bundled`)
+
     def construct_document(self, node: yaml.Node) -> Any:
-        self._record(node, (), 0)
+        if self.record:
+            self._record(node, (), 0)
         return super().construct_document(node)  # type: ignore[misc]
 
     def _record(self, node: yaml.Node, path: FieldPath, depth: int) -> None:
@@ -166,6 +169,26 @@ if TYPE_CHECKING or getattr(yaml, "__with_libyaml__", False):
             self._start_checks()
 
 
+    class _BundledLoader(_FastLoader):
+        """For mallgen's own files (the bundled schemas): the same data, without line tracking."""
+
+        record = False
+
+
+def read_bundled(path: Path) -> Source:
+    """A YAML file shipped with mallgen, read as a case file reads (the same data, the same
+    resolver) but without recording lines or re-checking what the test suite checks once: every
+    start of `validate` reads some forty of them."""
+    text = path.read_text(encoding="utf-8")
+    if _libyaml_usable() and not _PYYAML_ONLY.search(text):
+        loader = _BundledLoader(text)
+        try:
+            return Source(path, loader.get_single_data())
+        finally:
+            loader.dispose()
+    return parse_yaml(text, path)
+
+
 # Where libyaml and PyYAML's own scanner part ways (a case file needs none of it): a tab inside
 # a plain value or key, an anchor named with other characters than letters, digits, '-' and '_',
 # and a comment right after '|' or '>' (libyaml accepts them), and tags (`!`, which the two
@@ -186,7 +209,7 @@ def _libyaml_usable() -> bool:
     return False
 
 
-_LOADERS: list[Any] = [_Loader, *([_FastLoader] if getattr(yaml, "__with_libyaml__", False) else [])]
+_LOADERS: list[Any] = [_Loader, *([_FastLoader, _BundledLoader] if getattr(yaml, "__with_libyaml__", False) else [])]
 for _class in _LOADERS:
     _class.add_constructor("tag:yaml.org,2002:timestamp", _class.construct_yaml_timestamp)
     # Binary data, ordered maps, pairs and sets have no place in a case file and would reach the

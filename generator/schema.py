@@ -176,9 +176,10 @@ def section_key(document_id: str) -> str:
 @cache
 def _read(path: Path) -> dict[str, Any]:
     """A schema file, read like a case file (UTF-8, size, depth and alias limits, lines in messages)."""
-    from .case import read_yaml
+    from .case import read_bundled, read_yaml
 
-    data: dict[str, Any] = read_yaml(path, what="schemat").data
+    own = path.is_relative_to(bundled_schemas())
+    data: dict[str, Any] = read_bundled(path).data if own else read_yaml(path, what="schemat").data
     is_rule = any(key in data for key in ("type", "inkludera")) and not isinstance(data.get("type"), dict)
     problems = list(_rule_problems({path.stem: data} if is_rule else data, path, ()))
     if problems:

@@ -1109,3 +1109,17 @@ def test_libyaml_refuses_deep_nesting_as_the_pure_loader_does() -> None:
         for text in ("[" * depth + "]" * depth, "".join(" " * i + f"k{i}:\n" for i in range(depth)) + " " * depth + "v\n",
                      "a: &a " + "[" * 30 + "1" + "]" * 30 + "\nb: " + "[" * (depth - 30 if depth > 30 else 1) + "*a" + "]" * (depth - 30 if depth > 30 else 1) + "\n"):
             assert _parsed(text, libyaml=True) == _parsed(text, libyaml=False), (depth, text[:40])
+
+
+def test_the_bundled_schemas_read_fast_are_the_schemas_read_as_a_user_file() -> None:
+    """`validate` reads mallgen's own schemas without lines or checks (generator.case.read_bundled):
+    the data is the same as the careful reading a user's schema gets, and the checks find nothing."""
+    from generator.case import read_bundled, read_yaml
+    from generator.schema import _rule_problems, bundled_schemas
+
+    paths = sorted(bundled_schemas().glob("*.yaml"))
+    assert len(paths) > 40
+    for path in paths:
+        careful = read_yaml(path, what="schemat").data
+        assert read_bundled(path).data == careful, path.name
+        assert list(_rule_problems(careful, path, ())) == [], path.name
