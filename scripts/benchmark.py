@@ -382,7 +382,7 @@ def synthetic_cases(count: int, folder: Path, year: int = 2026) -> Path:
             f"  diarienummer: {prefix} {year}-{number:05d}",
             f"  typ: {'fordjupad' if indepth else 'lopande'}",
             f"  rubrik: Syntetiskt ärende {number}",
-            f"  startdatum: {year}-{1 + day // 31:02d}-{1 + day % 28:02d}",
+            f"  startdatum: {year}-{1 + day // 31:02d}-{2 + day % 27:02d}",
             "personer:",
             "  handlaggare: {namn: Test Testsson}",
             "vardgivare:",
@@ -398,13 +398,13 @@ def synthetic_cases(count: int, folder: Path, year: int = 2026) -> Path:
             "  giltigt_fran: 2020-01-01",
             f"  namnd: {board}",
             "moten:",
-            f"  - {{typ: kvalitetsdialog, datum: {year}-{1 + day // 31:02d}-{1 + day % 28:02d}}}",
+            f"  - {{typ: kvalitetsdialog, datum: {year}-{1 + day // 31:02d}-{2 + day % 27:02d}}}",
         ]
         if steps:
             lines.append("eskalering:")
         for index, step in enumerate(steps):
             month = 4 + index * 2 + rng.randrange(2)
-            lines += [f"  - steg: '{step}'", f"    datum: {year}-{month:02d}-{rng.randrange(1, 28):02d}",
+            lines += [f"  - steg: '{step}'", f"    datum: {year}-{month:02d}-{rng.randrange(2, 28):02d}",
                       f"    beskrivning: Steg {step}", f"    beslutsfattare: {DECIDER[step]}"]
             if step == "5":
                 lines.append("    hoppade_over_anledning: Avtalets vitesklausul var direkt tillämplig.")
