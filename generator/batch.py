@@ -174,6 +174,12 @@ def _start_worker(options: Options) -> None:
     """Set a worker up once: engines, fonts, Jinja environments, Markdown parser."""
     global _WORKER_OPTIONS
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which stops the pool
+    # The pool stops its workers with SIGTERM. The command's own handler (cli.run: SIGTERM as
+    # Ctrl-C) came along with the fork; in a worker it may run in the template watchdog's thread
+    # and leave the worker waiting for a task for ever. A worker writes nothing, so it just ends.
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     _WORKER_OPTIONS = options
     _import_engines(options)
     from .render import _font_config, markdown_parser

@@ -218,19 +218,6 @@ for _class in _LOADERS:
         _class.add_constructor(f"tag:yaml.org,2002:{_tag}", _class.refuse_tag)
 
 
-def safe_load(text: str) -> Any:
-    """`yaml.safe_load` on libyaml where present, with PyYAML's own result and message on any error.
-
-    For trusted small files (schemas, front matter) that need no line numbers.
-    """
-    if _libyaml_usable() and not _PYYAML_ONLY.search(text):
-        try:
-            return yaml.load(text, Loader=yaml.CSafeLoader)
-        except Exception:  # noqa: S110 - parsed again below, so the error (if any) is PyYAML's own
-            pass
-    return yaml.safe_load(text)
-
-
 class _Refused(Exception):
     """A structural limit or rule of the loader, with the line where it was broken."""
 

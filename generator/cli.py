@@ -505,7 +505,9 @@ def new_command(typ: str, mall_id: str | None, out_file: Path | None, templates:
     written = write_skeleton(typ, out_file, templates)
     if len(written) > 1:
         echo(f"Skrev {written[1]} (schemat som redigeraren använder).")
-    check = f"mallgen report --year ÅÅÅÅ {out_file} --kontrollera" if typ == "team" else f"mallgen validate {out_file}"
+    check = f"mallgen validate {out_file}"
+    if typ == "team":  # its planning documents are checked like a case's, its figures with the report's
+        check += f" (och siffrorna till årsrapporten med: mallgen report --year ÅÅÅÅ {out_file} --kontrollera)"
     echo(f"Skrev {out_file}. Fyll i uppgifterna och kontrollera med: {check}")
 
 

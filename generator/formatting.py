@@ -59,6 +59,19 @@ def enumeration(values: Any) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} och {items[-1]}" if items else ""
 
 
+NUMBER_WORDS = ("två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv")
+
+
+def count_words(value: int, one: str, many: str) -> str:
+    """`3 | antal("en avvikelse", "avvikelser")` -> `tre avvikelser`: a count in running text, in
+    words up to twelve as Swedish prose writes it, in digits above (`one` is the singular with its
+    article, en or ett)."""
+    if value == 1:
+        return one
+    word = NUMBER_WORDS[value - 2] if 2 <= value <= 12 else number(value)
+    return f"{word} {many}"
+
+
 def yes_no(value: bool) -> str:
     return "Ja" if value else "Nej"
 
@@ -254,6 +267,7 @@ FILTERS: dict[str, Any] = {
     "klockslag": clock,
     "janej": yes_no,
     "lista": enumeration,
+    "antal": count_words,
     "person": person,
     "bilaga": attachment_reference,
 }

@@ -27,7 +27,7 @@ import yaml
 
 from .errors import OutputError, UsageError, os_reason
 from .json_schema import FILE_NAME
-from .placeholders import Placeholders, placeholder, placeholder_context, skipped
+from .placeholders import Placeholders, fields_of, placeholder, placeholder_context, skipped
 from .schema import PROFILE_SCHEMA, case_schema, find_schema, schema_dirs, section_key, team_schema
 from .templates import CASE_TYPES, SOURCE_NAME, DocumentTemplate, catalogue, handbook_section, template_dirs
 
@@ -70,7 +70,9 @@ _INTRO_TEAM = """\
 Ett teamunderlag per team och avtalsområde och år. Fyll i det som krävs; rader som börjar
 med "# " följt av ett fältnamn är valfria fält (ta bort "# " för att använda dem). Siffror
 om uppföljda avtal, åtgärder och handlingsplaner räknas fram ur ärendefilerna av
-'mallgen report'. Kontrollera med   mallgen report --year ÅÅÅÅ <filen> --kontrollera"""
+'mallgen report'. Kontrollera teamets dokument med 'mallgen validate <filen>' och skapa dem
+med 'mallgen render <filen>'; kontrollera siffrorna med
+mallgen report --year ÅÅÅÅ <filen> --kontrollera"""
 _INTRO_PROFILE = """\
 Allt som skiljer en region från en annan står här; mallarna behöver inte ändras. Rader som
 börjar med "# " följt av ett fältnamn är valfria fält. Lägg filen som organisation.yaml
@@ -144,15 +146,6 @@ def _meta(rule: dict[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def _fields(rule: dict[str, Any], context: Placeholders) -> dict[str, Any] | None:
-    sub = rule.get("schema")
-    if isinstance(sub, str):
-        sub = context.definitions.get(sub)
-    if rule.get("type", "dict") == "dict" and isinstance(sub, dict):
-        return sub
-    return None
-
-
 def _shown(rule: dict[str, Any]) -> bool:
     """Filled in (True) or commented out (False)."""
     return bool(rule.get("required")) or _meta(rule).get("skelett") == "ifylld"
@@ -180,7 +173,7 @@ def _value_lines(key: str, rule: dict[str, Any], indent: int, context: Placehold
     if isinstance(example, dict):  # a group shown by its example (the delegation order: one line, not nineteen)
         dumped = yaml.safe_dump({key: example}, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
         return [pad + line for line in dumped.splitlines()]
-    fields = _fields(rule, context)
+    fields = fields_of(rule, context)
     if fields is not None:
         out = [f"{pad}{key}:"]
         for sub_key, sub_rule in fields.items():
@@ -191,7 +184,7 @@ def _value_lines(key: str, rule: dict[str, Any], indent: int, context: Placehold
         items: dict[str, Any] = rule["schema"] if isinstance(rule.get("schema"), dict) else {}
         example = _meta(rule).get("exempel")
         out = [f"{pad}{key}:"]
-        item_fields = _fields(items, context)
+        item_fields = fields_of(items, context)
         if item_fields is not None:
             out += _item(item_fields, indent + 2, context, fixed, path, skip_kind, visible, complete)
         else:

@@ -106,7 +106,7 @@ UNKNOWN = Value(ANY)
 NONE_SAFE = {"default", "d", "md", "fyll", "janej", "string", "e", "escape", "length", "count", "list", "tojson", "pprint"}
 LIST_FILTERS = {"select", "reject", "selectattr", "rejectattr", "sort", "unique", "list", "reverse", "batch", "slice"}
 TEXT_FILTERS = {
-    "datum", "iso", "belopp", "tal", "klockslag", "janej", "lista", "person", "md", "lank", "fyll", "string", "lower", "upper", "replace",
+    "datum", "iso", "belopp", "tal", "klockslag", "janej", "lista", "antal", "person", "md", "lank", "fyll", "string", "lower", "upper", "replace",
     "join", "trim", "e", "escape", "indent", "format", "title", "capitalize", "truncate", "wordwrap", "center", "striptags",
     "urlencode", "safe", "tojson", "forceescape", "urlize", "xmlattr", "filesizeformat", "pprint",
 }

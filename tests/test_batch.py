@@ -13,9 +13,11 @@ import functools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -397,3 +399,32 @@ def test_a_forked_worker_never_inherits_the_template_watchdog_locked() -> None:
     if hung:
         worker.kill()
     assert not hung and worker.exitcode == 0
+
+
+def _worker_signals(queue: Any) -> None:
+    from generator.batch import _start_worker
+    from generator.pipeline import Options
+
+    _start_worker(Options(formats=("md",)))
+    queue.put([signal.getsignal(getattr(signal, name)) == signal.SIG_DFL for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="a forked worker inherits the parent's signal handlers")
+def test_a_worker_ends_on_the_pools_sigterm_whatever_handler_the_command_set() -> None:
+    """The command turns SIGTERM into Ctrl-C (cli.run); a pool worker must not keep that handler,
+    or the pool's terminate could wait for it for ever."""
+    import multiprocessing
+
+    from generator.cli import _interrupted
+
+    previous = signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        worker = context.Process(target=_worker_signals, args=(queue,))
+        worker.start()
+        restored = queue.get(timeout=60)
+        worker.join(timeout=30)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert restored and all(restored)

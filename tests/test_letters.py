@@ -686,6 +686,18 @@ def test_the_guide_names_every_partial_filter_and_front_matter_key() -> None:
         assert key in guide, key
 
 
+def test_a_count_in_running_text_is_written_in_words_up_to_twelve() -> None:
+    from generator.formatting import FILTERS
+
+    count = FILTERS["antal"]
+    assert count(1, "en avvikelse", "avvikelser") == "en avvikelse"
+    assert count(1, "ett ärende", "ärenden") == "ett ärende"
+    assert count(2, "en ändring", "ändringar") == "två ändringar"
+    assert count(12, "en ändring", "ändringar") == "tolv ändringar"
+    assert count(13, "en ändring", "ändringar") == "13 ändringar"
+    assert count(1500, "ett ärende", "ärenden") == "1\xa0500 ärenden"
+
+
 def test_context_keys_are_plain_data(tmp_path: Path) -> None:
     """What the letter parts add to a template's context is plain data (a template is untrusted)."""
     from generator.context import build_context
